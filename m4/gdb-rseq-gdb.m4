@@ -1,0 +1,56 @@
+# GDB_RSEQ_CHECK_GDB
+# ------------------
+# Find GDB, ask it which Python it embeds (the extension module must be
+# built against that one, not whatever python3 is first on PATH), and where
+# it reads system start-up files from.
+AC_DEFUN([GDB_RSEQ_CHECK_GDB], [
+AC_ARG_VAR([GDB], [the GDB the extension is built for])
+AC_PATH_PROG([GDB], [gdb], [no])
+AS_IF([test "x$GDB" = xno],
+  [AC_MSG_ERROR([gdb was not found; on Debian install the package gdb])])
+
+AC_MSG_CHECKING([which Python $GDB embeds])
+gdb_rseq_py=`$GDB -nx -batch -ex 'python import sys, sysconfig; print(sys.version_info.major, sys.version_info.minor, sysconfig.get_paths()[["include"]], sep=";")' 2>/dev/null`
+AS_CASE([$gdb_rseq_py],
+  [3\;*\;*], [],
+  [AC_MSG_RESULT([none])
+   AC_MSG_ERROR([$GDB has no Python support; gdb-rseq needs a GDB built with Python 3 (Debian's package gdb)])])
+GDB_PYTHON_VERSION=`echo "$gdb_rseq_py" | cut -d';' -f1-2 | tr ';' .`
+GDB_PYTHON_INCLUDEDIR=`echo "$gdb_rseq_py" | cut -d';' -f3-`
+AC_MSG_RESULT([$GDB_PYTHON_VERSION])
+
+dnl A PYTHON named by the user must be the one GDB embeds: a module built
+dnl for another interpreter would not load into GDB.
+AC_ARG_VAR([PYTHON], [a Python interpreter; must be the one GDB embeds])
+AS_IF([test -n "$PYTHON"], [
+  AC_MSG_CHECKING([whether $PYTHON is the Python $GDB embeds])
+  gdb_rseq_user_py=`$PYTHON -c 'import sys; print("%d.%d" % sys.version_info[[:2]])' 2>/dev/null`
+  AS_IF([test "x$gdb_rseq_user_py" = "x$GDB_PYTHON_VERSION"],
+    [AC_MSG_RESULT([yes])],
+    [AC_MSG_RESULT([no, it is ${gdb_rseq_user_py:-not runnable}])
+     AC_MSG_ERROR([$PYTHON is Python ${gdb_rseq_user_py:-?} but $GDB embeds Python $GDB_PYTHON_VERSION; unset PYTHON or point it at Python $GDB_PYTHON_VERSION])])
+])
+
+AC_MSG_CHECKING([for Python.h of Python $GDB_PYTHON_VERSION])
+AS_IF([test -f "$GDB_PYTHON_INCLUDEDIR/Python.h"],
+  [AC_MSG_RESULT([$GDB_PYTHON_INCLUDEDIR])],
+  [AC_MSG_RESULT([no])
+   AC_MSG_ERROR([Python.h for Python $GDB_PYTHON_VERSION was not found in $GDB_PYTHON_INCLUDEDIR; on Debian install the package python3-dev])])
+GDB_PYTHON_CPPFLAGS="-I$GDB_PYTHON_INCLUDEDIR"
+dnl One build serves every Python 3 from 3.7 on: the module uses only the
+dnl limited API.
+GDB_RSEQ_EXT_SUFFIX=".abi3.so"
+AC_SUBST([GDB_PYTHON_VERSION])
+AC_SUBST([GDB_PYTHON_INCLUDEDIR])
+AC_SUBST([GDB_PYTHON_CPPFLAGS])
+AC_SUBST([GDB_RSEQ_EXT_SUFFIX])
+
+AC_ARG_WITH([gdb-gdbinit-dir],
+  [AS_HELP_STRING([--with-gdb-gdbinit-dir=DIR],
+    [install the start-up file that loads gdb-rseq into DIR (default: GDB's system gdbinit directory, from gdb --configuration); "no" installs none])],
+  [gdbinitdir=$withval],
+  [gdbinitdir=`$GDB --configuration 2>/dev/null | sed -n 's/.*--with-system-gdbinit-dir=\([[^ ]]*\).*/\1/p' | head -n 1`
+   AS_IF([test -z "$gdbinitdir"], [gdbinitdir='${sysconfdir}/gdb/gdbinit.d'])])
+AC_SUBST([gdbinitdir])
+AM_CONDITIONAL([INSTALL_GDBINIT], [test "x$gdbinitdir" != xno])
+])
