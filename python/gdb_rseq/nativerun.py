@@ -1,0 +1,217 @@
+# Resume one thread to a set of addresses, then put everything back.
+# Copyright (C) 2026 The gdb-rseq authors.
+# SPDX-License-Identifier: LGPL-2.1-or-later
+
+"""The two execution primitives the stepping commands are built on.
+
+Overriding ``stepi``/``nexti`` deletes GDB's built-ins for good, so the
+extension resumes the inferior only through ``continue`` with:
+
+- a silent, thread-specific, internal software watchpoint on ``$pc``
+  (GDB single-steps the thread and stops after one instruction), or
+- silent, thread-specific, internal breakpoints at the addresses where a
+  native run must end.
+
+Either way scheduler-locking is on for the resume (other threads stay
+stopped) and every enabled breakpoint location at the resume PC is
+disabled: GDB would otherwise single-step over it first, and a stop
+inside a critical section makes the kernel abort it.  Everything --
+scheduler-locking, the disabled locations, the internal breakpoints -- is
+restored in ``finally`` blocks, so an error, Ctrl-C or the inferior
+exiting leaves nothing behind.
+"""
+
+import gdb
+
+_stop_events = []
+
+
+def _on_stop(event):
+    _stop_events.append(event)
+
+
+def _on_exited(event):
+    _stop_events.append(event)
+
+
+gdb.events.stop.connect(_on_stop)
+gdb.events.exited.connect(_on_exited)
+
+
+class Outcome:
+    """What ended a resume.
+
+    ``ours``: the thread stopped only because of the primitive's own
+    watchpoint or breakpoints, so the caller prints the stop itself.
+    Otherwise ``output`` holds what GDB printed for the stop (a user
+    breakpoint, a signal, the inferior exiting), which the caller passes
+    on unchanged, and the command ends as any GDB command would."""
+
+    __slots__ = ("ours", "output", "exited", "hit")
+
+    def __init__(self, ours, output, exited, hit):
+        self.ours = ours
+        self.output = output
+        self.exited = exited
+        self.hit = hit
+
+    def __repr__(self):
+        return "Outcome(ours=%s, exited=%s, hit=%s)" % (
+            self.ours, self.exited, None if self.hit is None
+            else hex(self.hit))
+
+
+class _AddressBreakpoint(gdb.Breakpoint):
+    """A silent internal breakpoint that stops only the given thread.
+
+    With ``min_sp`` set it stops only once the stack pointer is above
+    that value: used for a return address, where a recursive call
+    returning to the same address must not end the run."""
+
+    def __init__(self, address, thread, min_sp=None):
+        super().__init__("*%#x" % address, internal=True)
+        self.silent = True
+        self.thread = thread.global_num
+        self.address = address
+        self.min_sp = min_sp
+
+    def stop(self):
+        if self.min_sp is None:
+            return True
+        return int(gdb.parse_and_eval("$sp")) > self.min_sp
+
+
+class _StepWatchpoint:
+    """The one-instruction step: a watchpoint on $pc, kept disabled
+    between steps (creating one per step costs more than the step)."""
+
+    def __init__(self):
+        self.wp = None
+
+    def get(self, thread):
+        if self.wp is None or not self.wp.is_valid():
+            self.wp = gdb.Breakpoint("$pc", gdb.BP_WATCHPOINT,
+                                     internal=True)
+            self.wp.silent = True
+            self.wp.enabled = False
+        self.wp.thread = thread.global_num
+        return self.wp
+
+    def number(self):
+        return self.wp.number if self.wp is not None else None
+
+
+_step_wp = _StepWatchpoint()
+
+
+def _set_scheduler_locking(value):
+    gdb.execute("set scheduler-locking %s" % value, to_string=True)
+
+
+class _Held:
+    """Scheduler-locking on for one resume; other threads stay stopped
+    (in non-stop mode ``continue`` resumes only the selected thread
+    anyway)."""
+
+    def __enter__(self):
+        self.saved = gdb.parameter("scheduler-locking")
+        if self.saved != "on":
+            _set_scheduler_locking("on")
+        return self
+
+    def __exit__(self, *exc):
+        if self.saved != "on":
+            _set_scheduler_locking(self.saved)
+        return False
+
+
+class _ResumePCClear:
+    """Disable every enabled breakpoint location at the resume PC."""
+
+    def __init__(self, pc):
+        self.pc = pc
+        self.disabled = []
+
+    def __enter__(self):
+        for bp in gdb.breakpoints():
+            if not bp.enabled or bp.type not in (gdb.BP_BREAKPOINT,
+                                                 gdb.BP_HARDWARE_BREAKPOINT):
+                continue
+            for loc in getattr(bp, "locations", ()):
+                if loc.enabled and loc.address == self.pc:
+                    loc.enabled = False
+                    self.disabled.append(loc)
+        return self
+
+    def __exit__(self, *exc):
+        for loc in self.disabled:
+            try:
+                loc.enabled = True
+            except (RuntimeError, gdb.error):
+                # The breakpoint was deleted meanwhile (e.g. by a
+                # stop hook): nothing to restore.
+                pass
+        return False
+
+
+def _current_pc():
+    return int(gdb.newest_frame().pc())
+
+
+def _resume(thread, own_numbers):
+    """`continue` the thread; return an Outcome."""
+    del _stop_events[:]
+    output = ""
+    try:
+        output = gdb.execute("continue", to_string=True)
+    except gdb.error as e:
+        # "The program is not being run." and friends: not a stop.
+        if not _stop_events:
+            raise
+        output = str(e)
+    exited = any(isinstance(e, gdb.ExitedEvent) for e in _stop_events)
+    if exited or not thread.is_valid():
+        return Outcome(False, output, True, None)
+    last = _stop_events[-1] if _stop_events else None
+    ours = (isinstance(last, gdb.BreakpointEvent)
+            and all(b.number in own_numbers for b in last.breakpoints))
+    hit = _current_pc() if ours else None
+    return Outcome(ours, output, False, hit)
+
+
+def single_step(thread):
+    """Execute exactly one instruction of THREAD (calls are entered)."""
+    wp = _step_wp.get(thread)
+    with _Held(), _ResumePCClear(_current_pc()):
+        wp.enabled = True
+        try:
+            return _resume(thread, {wp.number})
+        finally:
+            if wp.is_valid():
+                wp.enabled = False
+
+
+def run_to(thread, addresses, return_guard=None):
+    """Run THREAD natively until it reaches one of ADDRESSES.
+
+    RETURN_GUARD, a (return address, stack pointer) pair, adds a stop at
+    the return address once the stack pointer is above the given value:
+    the run then ends even if the code leaves the function without
+    passing any of ADDRESSES."""
+    pc = _current_pc()
+    bps = []
+    try:
+        for addr in sorted(set(addresses)):
+            # A breakpoint at the resume PC would make GDB step over it
+            # first: a stop right at the c.s. entry.
+            if addr != pc:
+                bps.append(_AddressBreakpoint(addr, thread))
+        if return_guard is not None and return_guard[0] != pc:
+            bps.append(_AddressBreakpoint(return_guard[0], thread,
+                                          min_sp=return_guard[1]))
+        with _Held(), _ResumePCClear(pc):
+            return _resume(thread, {b.number for b in bps})
+    finally:
+        for bp in bps:
+            if bp.is_valid():
+                bp.delete()

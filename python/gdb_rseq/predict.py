@@ -1,0 +1,179 @@
+# Where can the next instruction go?  Next-PC prediction for stepping.
+# Copyright (C) 2026 The gdb-rseq authors.
+# SPDX-License-Identifier: LGPL-2.1-or-later
+
+"""Predict the possible successors of one instruction.
+
+The instruction-step commands must know *before* resuming whether one
+instruction would carry the thread into a critical section: once the
+thread has stopped inside one, the kernel aborts the pass on the next
+resume.  GDB's own software single-step code is not reachable from
+Python, so this reads the disassembler's text, which is enough for the
+direct branches, calls and returns that rseq code uses.  Anything it
+cannot decode comes back as ``targets=None`` and the caller falls back
+to one plain instruction step (a following step then sees the thread
+inside the section and handles the restart).
+"""
+
+import re
+
+import gdb
+
+# Instruction kinds.
+PLAIN = "plain"        # falls through
+JUMP = "jump"          # unconditional branch
+COND = "cond"          # conditional branch: fall-through or target
+CALL = "call"
+RET = "ret"
+
+
+class Successors:
+    """The outcome of predicting one instruction.
+
+    ``targets`` is the tuple of addresses the thread can be at after
+    executing the instruction at ``pc`` (for a call: the callee's entry),
+    or None when they cannot be known statically.  ``fallthrough`` is
+    ``pc + length``, where ``nexti`` over a call ends."""
+
+    __slots__ = ("pc", "length", "kind", "targets", "fallthrough")
+
+    def __init__(self, pc, length, kind, targets):
+        self.pc = pc
+        self.length = length
+        self.kind = kind
+        self.targets = targets
+        self.fallthrough = pc + length
+
+    def __repr__(self):
+        targets = (None if self.targets is None
+                   else [hex(t) for t in self.targets])
+        return "Successors(%#x, %s, %s)" % (self.pc, self.kind, targets)
+
+
+# x86: prefixes GDB prints before the mnemonic.
+_X86_PREFIX = re.compile(r"^(?:(?:rep[a-z]*|bnd|notrack|lock|data16|addr32|"
+                         r"cs|ds|es|ss)\s+)+")
+_HEX = re.compile(r"^\$?(0x[0-9a-f]+)\b")
+# "*0x2fe2(%rip)        # 0x555555557fd8 <...>": GDB resolves the slot.
+_RIP_SLOT = re.compile(r"#\s*(0x[0-9a-f]+)")
+_X86_REG = re.compile(r"^\*?%?([re]?[a-z0-9]{1,3})$")
+
+_X86_COND = re.compile(r"^(?:j(?!mp)[a-z]+|loop[a-z]*)$")
+
+
+def _read_pointer(inferior, addr, size):
+    data = bytes(inferior.read_memory(addr, size))
+    return int.from_bytes(data, "little")
+
+
+def _x86_indirect(operand, ptr_size):
+    """The target of "jmp *OPERAND" / "call *OPERAND", or None."""
+    operand = operand.strip()
+    inferior = gdb.selected_inferior()
+    if "(" not in operand and "[" not in operand:
+        m = _X86_REG.match(operand)
+        if m:
+            try:
+                return int(gdb.parse_and_eval("$" + m.group(1))) & (
+                    (1 << (8 * ptr_size)) - 1)
+            except gdb.error:
+                return None
+        return None
+    m = _RIP_SLOT.search(operand)
+    if m and ("rip" in operand):
+        try:
+            return _read_pointer(inferior, int(m.group(1), 16), ptr_size)
+        except gdb.MemoryError:
+            return None
+    return None
+
+
+def _x86(pc, asm, length, ptr_size):
+    text = _X86_PREFIX.sub("", asm.strip())
+    mnemonic, _, operand = text.partition(" ")
+    operand = operand.strip()
+    fall = pc + length
+    if mnemonic.startswith("ret") or mnemonic in ("iret", "iretq", "iretd"):
+        sp = int(gdb.parse_and_eval("$sp"))
+        try:
+            return Successors(pc, length, RET,
+                              (_read_pointer(gdb.selected_inferior(), sp,
+                                             ptr_size),))
+        except gdb.MemoryError:
+            return Successors(pc, length, RET, None)
+    is_jmp = mnemonic in ("jmp", "jmpq", "ljmp")
+    is_call = mnemonic in ("call", "callq", "lcall")
+    if is_jmp or is_call or _X86_COND.match(mnemonic):
+        kind = CALL if is_call else JUMP if is_jmp else COND
+        if operand.startswith("*") or (
+                not _HEX.match(operand) and operand):
+            target = _x86_indirect(operand.lstrip("*"), ptr_size)
+        else:
+            m = _HEX.match(operand)
+            target = int(m.group(1), 16) if m else None
+        if target is None:
+            return Successors(pc, length, kind, None)
+        if kind == COND:
+            return Successors(pc, length, kind, (fall, target))
+        return Successors(pc, length, kind, (target,))
+    if mnemonic in ("syscall", "sysenter"):
+        return Successors(pc, length, PLAIN, (fall,))
+    if mnemonic in ("int", "int3", "ud2", "hlt", "xbegin", "xabort", "into"):
+        # A trap or a transaction abort: the kernel decides.
+        return Successors(pc, length, COND, None)
+    return Successors(pc, length, PLAIN, (fall,))
+
+
+_A64_COND = re.compile(r"^(?:b\.[a-z]+|cbn?z|tbn?z)$")
+
+
+def _aarch64(pc, asm, length):
+    mnemonic, _, operand = asm.strip().partition(" ")
+    operand = operand.strip()
+    fall = pc + length
+    m = re.search(r"0x[0-9a-f]+", operand)
+    target = int(m.group(0), 16) if m else None
+    if mnemonic == "ret":
+        reg = operand or "x30"
+        try:
+            return Successors(pc, length, RET,
+                              (int(gdb.parse_and_eval("$" + reg)),))
+        except gdb.error:
+            return Successors(pc, length, RET, None)
+    if mnemonic in ("b", "bl"):
+        return Successors(pc, length, CALL if mnemonic == "bl" else JUMP,
+                          None if target is None else (target,))
+    if mnemonic in ("br", "blr", "braa", "blraa"):
+        try:
+            dest = int(gdb.parse_and_eval("$" + operand.split(",")[0]))
+        except gdb.error:
+            dest = None
+        return Successors(pc, length, CALL if mnemonic.startswith("bl")
+                          else JUMP, None if dest is None else (dest,))
+    if _A64_COND.match(mnemonic):
+        return Successors(pc, length, COND,
+                          None if target is None else (fall, target))
+    if mnemonic in ("svc", "brk", "udf"):
+        return Successors(pc, length, COND, None)
+    return Successors(pc, length, PLAIN, (fall,))
+
+
+def successors(frame, pc=None):
+    """Return the Successors of the instruction at PC (default: FRAME's).
+
+    FRAME must be the innermost frame of the thread about to step: its
+    registers resolve returns and indirect branches."""
+    arch = frame.architecture()
+    if pc is None:
+        pc = frame.pc()
+    insn = arch.disassemble(pc)[0]
+    asm, length = insn["asm"], insn["length"]
+    name = arch.name()
+    if name.startswith("i386"):
+        ptr_size = 8 if "x86-64" in name else 4
+        return _x86(pc, asm, length, ptr_size)
+    if name.startswith("aarch64"):
+        return _aarch64(pc, asm, length)
+    # Unknown architecture: only a non-branch is safe to predict, and
+    # the disassembler cannot say which is which in general.
+    return Successors(pc, length, PLAIN, None)

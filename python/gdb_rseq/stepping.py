@@ -1,0 +1,292 @@
+# stepi/nexti that treat a critical section as one instruction.
+# Copyright (C) 2026 The gdb-rseq authors.
+# SPDX-License-Identifier: LGPL-2.1-or-later
+
+"""Instruction-step commands that always make forward progress.
+
+GDB's ``stepi`` stops the thread after every instruction; a thread
+stopped inside an rseq critical section is aborted by the kernel when it
+resumes, so stock ``stepi`` through a critical section never commits.
+These commands replace ``stepi`` and ``nexti`` (and with them ``si``,
+``ni`` and MI's ``-exec-step-instruction``/``-exec-next-instruction``).
+Outside critical sections a step is one instruction, printed exactly as
+GDB prints it.  In the default ``atomic`` step mode, a step that would
+enter a section -- or starts inside one -- runs the section natively to
+the exit the thread takes (see nativerun.py).
+"""
+
+import gdb
+
+from . import nativerun
+from . import predict
+from . import registry
+from . import log
+from . import safepass
+
+ATOMIC = "atomic"
+INSIDE = "inside"
+OFF = "off"
+
+
+class StepModeParameter(gdb.Parameter):
+    """Set how instruction steps treat rseq critical sections.
+
+atomic  -- stepi/nexti never stop inside a critical section: a step that
+           enters one (or starts inside one) runs it natively to the
+           exit the thread takes, so every step makes forward progress
+           and the kernel's atomicity is kept.  This is the default.
+inside  -- stepi/nexti walk a critical section instruction by
+           instruction.  For that pass the thread's rseq_cs is cleared
+           so the kernel does not abort it, the thread is pinned to its
+           CPU, other threads are kept off that CPU, and rseq_cs is put
+           back before any signal is delivered.
+off     -- behave as stock GDB: every stop inside a critical section
+           aborts it (stepping through one livelocks)."""
+
+    set_doc = "Set how instruction steps treat rseq critical sections."
+    show_doc = "Show how instruction steps treat rseq critical sections."
+
+    def __init__(self):
+        super().__init__("rseq step-mode", gdb.COMMAND_RUNNING,
+                         gdb.PARAM_ENUM, [ATOMIC, INSIDE, OFF])
+        self.value = ATOMIC
+
+    def get_set_string(self):
+        if self.value != INSIDE:
+            safepass.end_all(restore_rseq_cs=True)
+        return ""
+
+    def get_show_string(self, svalue):
+        return ("Instruction steps through rseq critical sections "
+                "are \"%s\"." % svalue)
+
+
+_step_mode = None
+
+
+def step_mode():
+    return _step_mode.value if _step_mode is not None else ATOMIC
+
+
+def _function_key(frame):
+    sym = frame.function()
+    if sym is None:
+        return None
+    return (sym.name, sym.symtab.filename if sym.symtab else None, sym.line)
+
+
+def _address_width():
+    try:
+        return 2 * gdb.lookup_type("void").pointer().sizeof
+    except gdb.error:
+        return 16
+
+
+def print_stop(start_frame, start_function):
+    """Print the stop the way GDB prints the end of a stepi: the source
+    line alone (prefixed by the PC when it is mid-line) while in the same
+    frame and function, else the frame line and the source line."""
+    frame = gdb.newest_frame()
+    frame.select()
+    text = gdb.execute("frame", to_string=True)
+    first, _, rest = text.partition("\n")
+    if first.startswith("#0"):
+        first = first[2:].lstrip()
+    sal = frame.find_sal()
+    same = (start_frame is not None and start_frame.is_valid()
+            and frame == start_frame
+            and _function_key(frame) == start_function)
+    if same and sal.symtab is not None and rest:
+        if frame.pc() != sal.pc:
+            gdb.write("0x%0*x\t" % (_address_width(), frame.pc()))
+        gdb.write(rest)
+    else:
+        gdb.write(first + "\n" + rest)
+    gdb.execute("display", to_string=False)
+
+
+def _return_guard(frame):
+    """(return address, stack pointer) of FRAME, or None."""
+    try:
+        older = frame.older()
+        if older is None:
+            return None
+        return (int(older.pc()), int(frame.read_register("sp")))
+    except gdb.error:
+        return None
+
+
+def _sp(frame):
+    return int(frame.read_register("sp"))
+
+
+def _over_call(thread, frame, pred):
+    # After the call returns the stack pointer is back where it is now;
+    # a recursive call returning to the same address is deeper.
+    return nativerun.run_to(thread, (),
+                            return_guard=(pred.fallthrough, _sp(frame) - 1))
+
+
+def _run_section(thread, frame, cs, extra=()):
+    """Run CS natively from the current PC to its exits (plus EXTRA)."""
+    stops = set(cs.exit_addresses()) | set(extra)
+    guard = _return_guard(frame)
+    out = nativerun.run_to(thread, stops, return_guard=guard)
+    if out.ours and out.hit is not None:
+        log.info("critical section %#x ran natively, left at %#x",
+                 cs.start, out.hit)
+    return out
+
+
+def _restart(thread, frame, cs):
+    """The thread is stopped inside CS: the kernel aborts the pass when
+    it resumes.  Observe that, then run the retry natively."""
+    out = _run_section(thread, frame, cs)
+    if out.ours and out.hit == cs.abort:
+        log.notice("critical section %#x restarted", cs.start)
+        frame = gdb.newest_frame()
+        # The resume PC is abort_ip, so it is left out of the stops.
+        out = _run_section(thread, frame, cs)
+    return out
+
+
+def _step_atomic(thread, frame, over_calls):
+    pc = int(frame.pc())
+    cs = registry.lookup(pc)
+    if cs is not None:
+        return _restart(thread, frame, cs)
+    pred = predict.successors(frame, pc)
+    if over_calls and pred.kind == predict.CALL:
+        return _over_call(thread, frame, pred)
+    if pred.targets is None:
+        return nativerun.single_step(thread)
+    entered = [c for c in map(registry.lookup, pred.targets) if c is not None]
+    if not entered:
+        return nativerun.single_step(thread)
+    # The other successors end the step as a plain one would.
+    others = [t for t in pred.targets if registry.lookup(t) is None]
+    stops = set(others)
+    for c in entered:
+        stops |= c.exit_addresses()
+    return nativerun.run_to(thread, stops, return_guard=_return_guard(frame))
+
+
+def _step_inside(thread, frame, over_calls):
+    pc = int(frame.pc())
+    cs = registry.lookup(pc)
+    if cs is not None:
+        safepass.begin(thread, cs)
+    pred = None
+    if over_calls:
+        pred = predict.successors(frame, pc)
+    if pred is not None and pred.kind == predict.CALL:
+        out = _over_call(thread, frame, pred)
+    else:
+        out = nativerun.single_step(thread)
+    if not out.exited and thread.is_valid():
+        if registry.lookup(int(gdb.newest_frame().pc())) is None:
+            safepass.end(thread)
+    return out
+
+
+def _step_off(thread, frame, over_calls):
+    if over_calls:
+        pred = predict.successors(frame)
+        if pred.kind == predict.CALL:
+            return _over_call(thread, frame, pred)
+    return nativerun.single_step(thread)
+
+
+_STEPPERS = {ATOMIC: _step_atomic, INSIDE: _step_inside, OFF: _step_off}
+
+
+def _count(arg):
+    arg = (arg or "").strip()
+    if arg.endswith("&"):
+        # MI with mi-async on appends "&"; gdb.execute runs synchronously.
+        arg = arg[:-1].strip()
+    if not arg:
+        return 1
+    return int(gdb.parse_and_eval(arg))
+
+
+def instruction_step(arg, over_calls):
+    """The body of stepi/nexti: step COUNT instructions of the selected
+    thread, stopping early at anything that is not our own stop."""
+    count = _count(arg)
+    thread = gdb.selected_thread()
+    if thread is None or not gdb.selected_inferior().pid:
+        raise gdb.GdbError("The program is not being run.")
+    if thread.is_running():
+        raise gdb.GdbError("Cannot execute this command while "
+                           "the selected thread is running.")
+    if thread.is_exited():
+        raise gdb.GdbError("Cannot execute this command while "
+                           "the selected thread has exited.")
+    stepper = _STEPPERS[step_mode()]
+    start_frame = gdb.newest_frame()
+    start_function = _function_key(start_frame)
+    out = None
+    for _ in range(count):
+        frame = gdb.newest_frame()
+        out = stepper(thread, frame, over_calls)
+        if not out.ours:
+            break
+    if out is None:
+        return
+    if out.ours:
+        print_stop(start_frame, start_function)
+    elif out.output:
+        gdb.write(out.output)
+
+
+class StepInstruction(gdb.Command):
+    """Step one instruction exactly; an rseq critical section is one step.
+Usage: stepi [N]
+Argument N means step N times (or till program stops for another reason).
+
+With \"set rseq step-mode atomic\" (the default), a step that would enter
+an rseq critical section, or that starts inside one, runs the section
+natively and stops where the thread leaves it: the post-commit address,
+the abort handler or another exit.  A step that starts inside a section
+first reports \"[rseq] critical section ADDR restarted\": the kernel
+aborts a section whenever the thread is stopped in it.  See
+\"help set rseq step-mode\" for the other modes."""
+
+    def __init__(self):
+        super().__init__("stepi", gdb.COMMAND_RUNNING)
+
+    def invoke(self, arg, from_tty):
+        instruction_step(arg, over_calls=False)
+
+
+class NextInstruction(gdb.Command):
+    """Step one instruction, but proceed through subroutine calls.
+Usage: nexti [N]
+Argument N means step N times (or till program stops for another reason).
+
+An rseq critical section is one step, as for \"stepi\"; a call is run
+natively to its return, whatever critical sections it executes."""
+
+    def __init__(self):
+        super().__init__("nexti", gdb.COMMAND_RUNNING)
+
+    def invoke(self, arg, from_tty):
+        instruction_step(arg, over_calls=True)
+
+
+_registered = False
+
+
+def register():
+    """Install the parameter and the commands (once per session)."""
+    global _registered, _step_mode
+    if _registered:
+        return
+    _registered = True
+    _step_mode = StepModeParameter()
+    StepInstruction()
+    NextInstruction()
+
+
+register()
