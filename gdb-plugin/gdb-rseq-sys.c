@@ -1,0 +1,196 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/*
+ * The system calls gdb-rseq needs and Python's os module lacks: the ptrace
+ * query for a thread's rseq registration, and CPU affinity of another
+ * thread with CPU numbers beyond what a fixed cpu_set_t holds.
+ */
+#define _GNU_SOURCE 1
+#include <config.h>
+
+#define Py_LIMITED_API 0x03070000
+#define PY_SSIZE_T_CLEAN
+#include <Python.h>
+
+#include <errno.h>
+#include <sched.h>
+#include <stdint.h>
+#include <string.h>
+#include <sys/ptrace.h>
+#include <sys/types.h>
+
+#include "gdb-rseq-sys.h"
+
+/* Linux 5.13; glibc's <sys/ptrace.h> does not name it before 2.35 and
+   <linux/ptrace.h> clashes with it, so the request and its result are
+   spelled out here (include/uapi/linux/ptrace.h).  */
+#define GDB_RSEQ_PTRACE_GET_RSEQ_CONFIGURATION 0x420f
+
+struct gdb_rseq_ptrace_rseq_configuration {
+	uint64_t rseq_abi_pointer;
+	uint32_t rseq_abi_size;
+	uint32_t signature;
+	uint32_t flags;
+	uint32_t pad;
+};
+
+const char gdb_rseq_rseq_configuration_doc[] =
+"rseq_configuration(tid) -> (rseq_abi_pointer, rseq_abi_size, signature, flags)\n\n"
+"Ask the kernel (PTRACE_GET_RSEQ_CONFIGURATION) where thread TID registered\n"
+"its struct rseq.  Works only for a thread this process traces and is\n"
+"stopped (GDB's native inferiors).  rseq_abi_pointer is 0 when the thread\n"
+"has not registered.  Raises OSError (ESRCH when not traced or not\n"
+"stopped, EIO on kernels before 5.13).";
+
+PyObject *
+gdb_rseq_py_rseq_configuration (PyObject *self, PyObject *args)
+{
+	struct gdb_rseq_ptrace_rseq_configuration conf;
+	long tid;
+	long n;
+
+	(void) self;
+	if (!PyArg_ParseTuple (args, "l:rseq_configuration", &tid))
+		return NULL;
+	memset (&conf, 0, sizeof conf);
+	errno = 0;
+	n = ptrace ((enum __ptrace_request) GDB_RSEQ_PTRACE_GET_RSEQ_CONFIGURATION,
+		    (pid_t) tid, (void *) sizeof conf, &conf);
+	if (n < 0)
+		return PyErr_SetFromErrno (PyExc_OSError);
+	/* The kernel returns how much it filled; an older, shorter layout
+	   would leave the tail zero, which reads as "no flags".  */
+	return Py_BuildValue ("(KIkk)",
+			      (unsigned long long) conf.rseq_abi_pointer,
+			      (unsigned int) conf.rseq_abi_size,
+			      (unsigned long) conf.signature,
+			      (unsigned long) conf.flags);
+}
+
+/* Room for NCPUS CPUs in a dynamically sized set.  */
+struct cpuset {
+	cpu_set_t *set;
+	size_t size;
+	int ncpus;
+};
+
+static int
+cpuset_alloc (struct cpuset *s, int ncpus)
+{
+	s->set = CPU_ALLOC (ncpus);
+	if (s->set == NULL) {
+		PyErr_NoMemory ();
+		return -1;
+	}
+	s->ncpus = ncpus;
+	s->size = CPU_ALLOC_SIZE (ncpus);
+	CPU_ZERO_S (s->size, s->set);
+	return 0;
+}
+
+const char gdb_rseq_sched_getaffinity_doc[] =
+"sched_getaffinity(tid) -> set of CPU numbers thread TID may run on.";
+
+PyObject *
+gdb_rseq_py_sched_getaffinity (PyObject *self, PyObject *args)
+{
+	struct cpuset s;
+	long tid;
+	int ncpus = CPU_SETSIZE;
+	PyObject *res;
+
+	(void) self;
+	if (!PyArg_ParseTuple (args, "l:sched_getaffinity", &tid))
+		return NULL;
+	/* The kernel refuses a set smaller than its own nr_cpu_ids with
+	   EINVAL: grow until it fits.  */
+	for (;;) {
+		if (cpuset_alloc (&s, ncpus) < 0)
+			return NULL;
+		if (sched_getaffinity ((pid_t) tid, s.size, s.set) == 0)
+			break;
+		CPU_FREE (s.set);
+		if (errno != EINVAL || ncpus >= (1 << 20))
+			return PyErr_SetFromErrno (PyExc_OSError);
+		ncpus *= 2;
+	}
+	res = PySet_New (NULL);
+	for (int cpu = 0; res != NULL && cpu < s.ncpus; cpu++) {
+		if (!CPU_ISSET_S (cpu, s.size, s.set))
+			continue;
+		PyObject *n = PyLong_FromLong (cpu);
+		if (n == NULL || PySet_Add (res, n) < 0) {
+			Py_XDECREF (n);
+			Py_CLEAR (res);
+			break;
+		}
+		Py_DECREF (n);
+	}
+	CPU_FREE (s.set);
+	return res;
+}
+
+const char gdb_rseq_sched_setaffinity_doc[] =
+"sched_setaffinity(tid, cpus)\n\n"
+"Let thread TID run only on the CPU numbers in the iterable CPUS.";
+
+PyObject *
+gdb_rseq_py_sched_setaffinity (PyObject *self, PyObject *args)
+{
+	struct cpuset s;
+	PyObject *cpus, *it, *item, *list;
+	long tid;
+	long max = -1;
+	Py_ssize_t i, n;
+
+	(void) self;
+	if (!PyArg_ParseTuple (args, "lO:sched_setaffinity", &tid, &cpus))
+		return NULL;
+	it = PyObject_GetIter (cpus);
+	if (it == NULL)
+		return NULL;
+	list = PyList_New (0);
+	while (list != NULL && (item = PyIter_Next (it)) != NULL) {
+		long cpu = PyLong_AsLong (item);
+		int bad = (cpu == -1 && PyErr_Occurred ()) || PyList_Append (list, item) < 0;
+		Py_DECREF (item);
+		if (bad) {
+			Py_CLEAR (list);
+			break;
+		}
+		if (cpu < 0 || cpu >= (1L << 20)) {
+			PyErr_Format (PyExc_ValueError,
+				      "sched_setaffinity: CPU %ld out of range",
+				      cpu);
+			Py_CLEAR (list);
+			break;
+		}
+		if (cpu > max)
+			max = cpu;
+	}
+	Py_DECREF (it);
+	if (list == NULL || PyErr_Occurred ()) {
+		Py_XDECREF (list);
+		return NULL;
+	}
+	n = PyList_Size (list);
+	if (n == 0) {
+		Py_DECREF (list);
+		PyErr_SetString (PyExc_ValueError,
+				 "sched_setaffinity: empty CPU set");
+		return NULL;
+	}
+	if (cpuset_alloc (&s, (int) max + 1) < 0) {
+		Py_DECREF (list);
+		return NULL;
+	}
+	for (i = 0; i < n; i++)
+		CPU_SET_S ((size_t) PyLong_AsLong (PyList_GetItem (list, i)),
+			   s.size, s.set);
+	Py_DECREF (list);
+	if (sched_setaffinity ((pid_t) tid, s.size, s.set) < 0) {
+		CPU_FREE (s.set);
+		return PyErr_SetFromErrno (PyExc_OSError);
+	}
+	CPU_FREE (s.set);
+	Py_RETURN_NONE;
+}
