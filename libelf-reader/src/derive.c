@@ -1,0 +1,636 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/* derive.c: exit points found by disassembling each critical section.
+
+   Every branch inside [start_ip, post_commit_ip) whose target lies outside
+   it is an exit, whether or not the exit table lists it (tcmalloc has no
+   exit table at all).  Calls leave the range too, so their targets are
+   exits as well, with a warning.  Returns and indirect branches have no
+   address to report: they get a note.  */
+#include "internal.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#ifdef HAVE_OPCODES
+#include <pthread.h>
+#include <dis-asm.h>
+#endif
+
+#define ULL(x) ((unsigned long long) (x))
+
+int
+rseqelf_can_derive(void)
+{
+#ifdef HAVE_OPCODES
+	return 1;
+#else
+	return 0;
+#endif
+}
+
+#ifndef HAVE_OPCODES
+
+int
+rd_machine_can_derive(const rseqelf *h)
+{
+	(void) h;
+	return 0;
+}
+
+int
+rd_derive(struct reader *r, size_t ndeclared)
+{
+	(void) r;
+	(void) ndeclared;
+	return 0;
+}
+
+#else /* HAVE_OPCODES */
+
+struct arch_map {
+	unsigned em;
+	enum bfd_architecture arch;
+	unsigned long mach32;
+	unsigned long mach64;
+};
+
+static const struct arch_map arch_maps[] = {
+	{ EM_X86_64, bfd_arch_i386, bfd_mach_x64_32, bfd_mach_x86_64 },
+	{ EM_386, bfd_arch_i386, bfd_mach_i386_i386, bfd_mach_i386_i386 },
+	{ EM_AARCH64, bfd_arch_aarch64, bfd_mach_aarch64_ilp32, bfd_mach_aarch64 },
+	{ EM_ARM, bfd_arch_arm, bfd_mach_arm_unknown, bfd_mach_arm_unknown },
+	{ EM_PPC64, bfd_arch_powerpc, bfd_mach_ppc64, bfd_mach_ppc64 },
+	{ EM_S390, bfd_arch_s390, bfd_mach_s390_31, bfd_mach_s390_64 },
+	{ EM_RISCV, bfd_arch_riscv, bfd_mach_riscv32, bfd_mach_riscv64 },
+};
+
+/* libopcodes keeps static tables that some targets build lazily, and
+   parts of bfd are not reentrant: one disassembly at a time, whatever the
+   handle.  */
+static pthread_mutex_t opcodes_lock = PTHREAD_MUTEX_INITIALIZER;
+
+static const struct arch_map *
+arch_map(unsigned em)
+{
+	for (size_t i = 0; i < sizeof arch_maps / sizeof arch_maps[0]; i++)
+		if (arch_maps[i].em == em)
+			return &arch_maps[i];
+	return NULL;
+}
+
+static disassembler_ftype
+get_disassembler(const rseqelf *h, const struct arch_map *am)
+{
+	disassembler_ftype f;
+
+	pthread_mutex_lock(&opcodes_lock);
+	f = disassembler(am->arch, h->big_endian,
+			 h->elfclass == 64 ? am->mach64 : am->mach32, NULL);
+	pthread_mutex_unlock(&opcodes_lock);
+	return f;
+}
+
+int
+rd_machine_can_derive(const rseqelf *h)
+{
+	const struct arch_map *am = arch_map(h->machine);
+
+	/* A libopcodes built without the target returns no disassembler.  */
+	return am != NULL && get_disassembler(h, am) != NULL;
+}
+
+/* What the printer callbacks gather about one instruction.  */
+struct insn {
+	char text[160];
+	size_t len;
+	bool has_addr;
+	bfd_vma addr;		/* the first address printed */
+	bool mem_error;
+};
+
+static void
+append(struct insn *in, const char *fmt, va_list ap)
+{
+	int n;
+
+	if (in->len >= sizeof in->text - 1)
+		return;
+	n = vsnprintf(in->text + in->len, sizeof in->text - in->len, fmt, ap);
+	if (n > 0)
+		in->len += (size_t) n < sizeof in->text - in->len
+			? (size_t) n : sizeof in->text - 1 - in->len;
+}
+
+static int
+print_plain(void *stream, const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	append(stream, fmt, ap);
+	va_end(ap);
+	return 0;
+}
+
+#ifdef HAVE_OPCODES_STYLED
+static int
+print_styled(void *stream, enum disassembler_style style, const char *fmt,
+	     ...)
+{
+	va_list ap;
+
+	/* Comments (e.g. x86's "# 0x..." after rip-relative operands) say
+	   nothing about the control flow.  */
+	if (style == dis_style_comment_start)
+		return 0;
+	va_start(ap, fmt);
+	append(stream, fmt, ap);
+	va_end(ap);
+	return 0;
+}
+#endif
+
+static void
+print_address(bfd_vma addr, struct disassemble_info *info)
+{
+	struct insn *in = info->stream;
+
+	if (!in->has_addr) {
+		in->has_addr = true;
+		in->addr = addr;
+	}
+	info->fprintf_func(info->stream, "0x%llx", ULL(addr));
+}
+
+static void
+memory_error(int status, bfd_vma addr, struct disassemble_info *info)
+{
+	struct insn *in = info->stream;
+
+	(void) status;
+	(void) addr;
+	in->mem_error = true;
+}
+
+enum flow {
+	FLOW_NONE,		/* falls through */
+	FLOW_JUMP,		/* branch, direct or indirect */
+	FLOW_COND,		/* conditional branch */
+	FLOW_CALL,
+	FLOW_RETURN,
+	FLOW_SYSCALL,
+};
+
+struct classified {
+	enum flow flow;
+	bool indirect;		/* the target is in a register or memory */
+};
+
+/* The mnemonic of TEXT, skipping the prefixes x86 prints before it.  */
+static const char *
+mnemonic(const char *text, char *buf, size_t size, const char **operands)
+{
+	static const char *const prefixes[] = {
+		"bnd", "notrack", "rep", "repz", "repnz", "repe", "repne",
+		"ds", "cs", "data16", "data32", "addr16", "addr32", "lock",
+		"rex", "rex.W", "{disp32}", NULL
+	};
+	const char *p = text;
+
+	for (;;) {
+		size_t n;
+		bool prefix = false;
+
+		while (*p == ' ' || *p == '\t')
+			p++;
+		n = strcspn(p, " \t");
+		for (size_t i = 0; prefixes[i] != NULL; i++)
+			if (strlen(prefixes[i]) == n
+			    && strncmp(p, prefixes[i], n) == 0)
+				prefix = true;
+		if (!prefix || p[n] == '\0') {
+			if (n >= size)
+				n = size - 1;
+			memcpy(buf, p, n);
+			buf[n] = '\0';
+			*operands = p + strcspn(p, " \t");
+			return buf;
+		}
+		p += n;
+	}
+}
+
+static bool
+starts(const char *s, const char *prefix)
+{
+	return strncmp(s, prefix, strlen(prefix)) == 0;
+}
+
+static bool
+is_one_of(const char *s, const char *const *list)
+{
+	for (; *list != NULL; list++)
+		if (strcmp(s, *list) == 0)
+			return true;
+	return false;
+}
+
+static struct classified
+classify_x86(const char *m, const char *ops)
+{
+	bool ind = strchr(ops, '*') != NULL;
+
+	if (strcmp(m, "jmp") == 0 || strcmp(m, "jmpq") == 0
+	    || strcmp(m, "jmpl") == 0 || strcmp(m, "ljmp") == 0)
+		return (struct classified) { FLOW_JUMP, ind };
+	if (m[0] == 'j' || starts(m, "loop") || strcmp(m, "xbegin") == 0)
+		return (struct classified) { FLOW_COND, false };
+	if (starts(m, "call") || strcmp(m, "lcall") == 0)
+		return (struct classified) { FLOW_CALL, ind };
+	if (starts(m, "ret") || starts(m, "lret") || starts(m, "iret"))
+		return (struct classified) { FLOW_RETURN, true };
+	if (strcmp(m, "syscall") == 0 || strcmp(m, "sysenter") == 0
+	    || strcmp(m, "int") == 0)
+		return (struct classified) { FLOW_SYSCALL, false };
+	return (struct classified) { FLOW_NONE, false };
+}
+
+static struct classified
+classify_aarch64(const char *m)
+{
+	static const char *const cond[] = { "cbz", "cbnz", "tbz", "tbnz", NULL };
+
+	if (strcmp(m, "b") == 0)
+		return (struct classified) { FLOW_JUMP, false };
+	if (starts(m, "b.") || starts(m, "bc.") || is_one_of(m, cond))
+		return (struct classified) { FLOW_COND, false };
+	if (strcmp(m, "bl") == 0)
+		return (struct classified) { FLOW_CALL, false };
+	if (starts(m, "blr"))
+		return (struct classified) { FLOW_CALL, true };
+	if (starts(m, "ret") || strcmp(m, "eret") == 0)
+		return (struct classified) { FLOW_RETURN, true };
+	if (starts(m, "br"))
+		return (struct classified) { FLOW_JUMP, true };
+	if (strcmp(m, "svc") == 0)
+		return (struct classified) { FLOW_SYSCALL, false };
+	return (struct classified) { FLOW_NONE, false };
+}
+
+static bool
+arm_cond(const char *s)
+{
+	static const char *const conds[] = {
+		"eq", "ne", "cs", "hs", "cc", "lo", "mi", "pl", "vs", "vc",
+		"hi", "ls", "ge", "lt", "gt", "le", "al", NULL
+	};
+	return is_one_of(s, conds);
+}
+
+static struct classified
+classify_arm(char *m, const char *ops)
+{
+	size_t n = strlen(m);
+
+	/* Thumb-2 width qualifiers.  */
+	if (n > 2 && (strcmp(m + n - 2, ".n") == 0 || strcmp(m + n - 2, ".w") == 0))
+		m[n -= 2] = '\0';
+	if (strcmp(m, "b") == 0)
+		return (struct classified) { FLOW_JUMP, false };
+	if (strcmp(m, "cbz") == 0 || strcmp(m, "cbnz") == 0
+	    || (m[0] == 'b' && arm_cond(m + 1)))
+		return (struct classified) { FLOW_COND, false };
+	if (strcmp(m, "bl") == 0 || (starts(m, "bl") && arm_cond(m + 2)))
+		return (struct classified) { FLOW_CALL, false };
+	if (starts(m, "blx"))
+		return (struct classified) { FLOW_CALL, strchr(ops, 'r') != NULL
+					     && strstr(ops, "0x") == NULL };
+	if (starts(m, "bx"))
+		return (struct classified) { FLOW_RETURN, true };
+	if ((starts(m, "pop") || starts(m, "ldm")) && strstr(ops, "pc") != NULL)
+		return (struct classified) { FLOW_RETURN, true };
+	if (starts(m, "svc") || starts(m, "swi"))
+		return (struct classified) { FLOW_SYSCALL, false };
+	return (struct classified) { FLOW_NONE, false };
+}
+
+static struct classified
+classify_ppc(char *m)
+{
+	size_t n = strlen(m);
+
+	/* Static branch prediction hints.  */
+	if (n > 1 && (m[n - 1] == '+' || m[n - 1] == '-'))
+		m[--n] = '\0';
+	if (strcmp(m, "sc") == 0 || strcmp(m, "scv") == 0)
+		return (struct classified) { FLOW_SYSCALL, false };
+	if (m[0] != 'b')
+		return (struct classified) { FLOW_NONE, false };
+	if (strcmp(m, "b") == 0 || strcmp(m, "ba") == 0)
+		return (struct classified) { FLOW_JUMP, false };
+	if (strcmp(m, "bl") == 0 || strcmp(m, "bla") == 0)
+		return (struct classified) { FLOW_CALL, false };
+	if (strcmp(m, "blr") == 0)
+		return (struct classified) { FLOW_RETURN, true };
+	if (n >= 4 && (strcmp(m + n - 4, "ctrl") == 0 || strcmp(m + n - 3, "lrl") == 0))
+		return (struct classified) { FLOW_CALL, true };
+	if (strcmp(m, "bctr") == 0)
+		return (struct classified) { FLOW_JUMP, true };
+	if ((n >= 3 && strcmp(m + n - 3, "ctr") == 0)
+	    || (n >= 2 && strcmp(m + n - 2, "lr") == 0))
+		return (struct classified) { FLOW_RETURN, true };
+	/* bne, beq, bdnz, bc, bt, bf, ... and their "l" (call) forms.  */
+	if (n >= 3 && m[n - 1] == 'l' && strcmp(m, "bl") != 0)
+		return (struct classified) { FLOW_CALL, false };
+	return (struct classified) { FLOW_COND, false };
+}
+
+static struct classified
+classify_s390(const char *m)
+{
+	static const char *const calls[] = { "brasl", "bras", "basr", "bas", NULL };
+	static const char *const ind[] = { "br", "bcr", "b", "bc", NULL };
+	static const char *const cond[] = {
+		"brc", "brcl", "brct", "brctg", "brcth", "brxh", "brxle",
+		"brxhg", "brxlg", NULL
+	};
+	size_t n = strlen(m);
+
+	if (strcmp(m, "j") == 0 || strcmp(m, "jg") == 0)
+		return (struct classified) { FLOW_JUMP, false };
+	if (is_one_of(m, calls))
+		return (struct classified) { FLOW_CALL, strcmp(m, "basr") == 0
+					     || strcmp(m, "bas") == 0 };
+	if (strcmp(m, "br") == 0)
+		return (struct classified) { FLOW_RETURN, true };
+	if (is_one_of(m, ind))
+		return (struct classified) { FLOW_JUMP, true };
+	if (m[0] == 'j' || is_one_of(m, cond)
+	    /* compare and branch: crj, cgij, clrjh, ... */
+	    || (m[0] == 'c' && n > 2 && strchr(m, 'j') != NULL))
+		return (struct classified) { FLOW_COND, false };
+	if (strcmp(m, "svc") == 0)
+		return (struct classified) { FLOW_SYSCALL, false };
+	return (struct classified) { FLOW_NONE, false };
+}
+
+static struct classified
+classify_riscv(const char *m, const char *ops)
+{
+	if (strcmp(m, "j") == 0)
+		return (struct classified) { FLOW_JUMP, false };
+	if (strcmp(m, "jal") == 0)
+		return (struct classified) { FLOW_CALL, false };
+	if (strcmp(m, "ret") == 0)
+		return (struct classified) { FLOW_RETURN, true };
+	if (strcmp(m, "jr") == 0)
+		return (struct classified) { FLOW_JUMP, true };
+	if (strcmp(m, "jalr") == 0)
+		return (struct classified) { strstr(ops, "ra") ? FLOW_CALL : FLOW_JUMP,
+					     true };
+	if (m[0] == 'b' && strlen(m) >= 3)
+		return (struct classified) { FLOW_COND, false };
+	if (strcmp(m, "ecall") == 0)
+		return (struct classified) { FLOW_SYSCALL, false };
+	return (struct classified) { FLOW_NONE, false };
+}
+
+static struct classified
+classify(unsigned em, const char *text)
+{
+	const char *ops;
+	char m[32];
+
+	mnemonic(text, m, sizeof m, &ops);
+	switch (em) {
+	case EM_X86_64:
+	case EM_386:
+		return classify_x86(m, ops);
+	case EM_AARCH64:
+		return classify_aarch64(m);
+	case EM_ARM:
+		return classify_arm(m, ops);
+	case EM_PPC64:
+		return classify_ppc(m);
+	case EM_S390:
+		return classify_s390(m);
+	case EM_RISCV:
+		return classify_riscv(m, ops);
+	}
+	return (struct classified) { FLOW_NONE, false };
+}
+
+struct deriver {
+	struct reader *r;
+	disassembler_ftype print;
+	struct disassemble_info info;
+	struct insn in;
+	size_t ndeclared;
+	bool has_table;
+	const char *table_name;
+	size_t buffer_sec;
+};
+
+static bool
+is_declared(const struct deriver *d, size_t cs, uint64_t ip)
+{
+	size_t lo = 0, hi = d->ndeclared;
+
+	while (lo < hi) {
+		size_t mid = lo + (hi - lo) / 2;
+		const struct exit_tmp *e = &d->r->ex[mid];
+
+		if (e->cs < cs || (e->cs == cs && e->ip < ip))
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	return lo < d->ndeclared && d->r->ex[lo].cs == cs
+		&& d->r->ex[lo].ip == ip;
+}
+
+static const char *
+insn_text(struct deriver *d)
+{
+	char *t = d->in.text;
+
+	while (*t == ' ' || *t == '\t')
+		t++;
+	for (char *p = t; *p; p++)
+		if (*p == '\t')
+			*p = ' ';
+	return t;
+}
+
+/* Disassemble one c.s.; returns -1 only when out of memory.  */
+static int
+derive_one(struct deriver *d, size_t k)
+{
+	struct reader *r = d->r;
+	rseqelf *h = r->h;
+	struct cs_int *c = &h->cs[k];
+	uint64_t start = c->pub.start_ip, end = c->pub.post_commit_ip;
+	const struct sec *s;
+	uint64_t base;
+
+	if (h->type == ET_REL) {
+		s = rd_sec_bytes(r, c->start_sec);
+		base = 0;
+		if (s != NULL && (end > s->nbytes))
+			s = NULL;
+	} else {
+		s = rd_sec_by_addr(r, start, end - start);
+		base = s ? s->shdr.sh_addr : 0;
+	}
+	if (s == NULL) {
+		rd_diag(h, RSEQELF_WARNING, true, start,
+			"critical section [0x%llx, 0x%llx) is not inside one section of the file: exits not derived",
+			ULL(start), ULL(end));
+		return 0;
+	}
+	if (d->buffer_sec != (size_t) (s - r->secs)) {
+		d->buffer_sec = s - r->secs;
+		d->info.buffer = (bfd_byte *) s->bytes;
+		d->info.buffer_vma = base;
+		d->info.buffer_length = s->nbytes;
+		d->info.section = NULL;
+	}
+
+	for (uint64_t pc = start; pc < end;) {
+		struct classified cl;
+		uint64_t target;
+		bool has_target;
+		int len;
+
+		d->in.len = 0;
+		d->in.text[0] = '\0';
+		d->in.has_addr = false;
+		d->in.mem_error = false;
+		d->info.insn_info_valid = 0;
+		d->info.insn_type = dis_noninsn;
+		d->info.target = 0;
+		len = d->print(pc, &d->info);
+		if (len <= 0 || d->in.mem_error) {
+			rd_diag(h, RSEQELF_WARNING, true, pc,
+				"cannot decode the instruction at 0x%llx: the rest of [0x%llx, 0x%llx) is not searched for exits",
+				ULL(pc), ULL(start), ULL(end));
+			break;
+		}
+		cl = classify(h->machine, d->in.text);
+		if (cl.flow == FLOW_NONE && d->info.insn_info_valid) {
+			switch (d->info.insn_type) {
+			case dis_branch:
+				cl.flow = FLOW_JUMP;
+				break;
+			case dis_condbranch:
+				cl.flow = FLOW_COND;
+				break;
+			case dis_jsr:
+			case dis_condjsr:
+				cl.flow = FLOW_CALL;
+				break;
+			default:
+				break;
+			}
+		}
+		has_target = !cl.indirect && (d->in.has_addr
+					      || (d->info.insn_info_valid
+						  && d->info.target != 0));
+		target = d->info.insn_info_valid && d->info.target != 0
+			? d->info.target : d->in.addr;
+
+		switch (cl.flow) {
+		case FLOW_NONE:
+			break;
+		case FLOW_SYSCALL:
+			c->pub.has_syscall = 1;
+			rd_diag(h, RSEQELF_WARNING, true, pc,
+				"system call inside the critical section [0x%llx, 0x%llx): %s",
+				ULL(start), ULL(end), insn_text(d));
+			break;
+		case FLOW_RETURN:
+			rd_diag(h, RSEQELF_NOTE, true, pc,
+				"%s leaves the critical section [0x%llx, 0x%llx) for an address not known from the file",
+				insn_text(d), ULL(start), ULL(end));
+			break;
+		case FLOW_CALL:
+		case FLOW_JUMP:
+		case FLOW_COND:
+			if (cl.flow == FLOW_CALL) {
+				c->pub.has_call = 1;
+				rd_diag(h, RSEQELF_WARNING, true, pc,
+					"call inside the critical section [0x%llx, 0x%llx): %s",
+					ULL(start), ULL(end), insn_text(d));
+			}
+			if (!has_target) {
+				if (cl.flow != FLOW_CALL)
+					rd_diag(h, RSEQELF_NOTE, true, pc,
+						"indirect branch in the critical section [0x%llx, 0x%llx): %s: its target is not known from the file",
+						ULL(start), ULL(end), insn_text(d));
+				break;
+			}
+			if (target >= start && target < end)
+				break;
+			if (target == end || (target == c->pub.abort_ip
+					      && c->abort_sec == c->start_sec))
+				break;
+			if (d->has_table && !is_declared(d, k, target))
+				rd_diag(h, RSEQELF_WARNING, true, target,
+					"exit 0x%llx, reached by the branch at 0x%llx, is not declared in %s",
+					ULL(target), ULL(pc), d->table_name);
+			if (rd_add_exit(r, k, target, RSEQELF_EXIT_DERIVED) < 0)
+				return -1;
+			break;
+		}
+		pc += len;
+	}
+	return 0;
+}
+
+int
+rd_derive(struct reader *r, size_t ndeclared)
+{
+	rseqelf *h = r->h;
+	const struct arch_map *am = arch_map(h->machine);
+	struct deriver d = { .r = r, .ndeclared = ndeclared,
+			     .buffer_sec = SIZE_MAX };
+	int ret = 0;
+
+	if (am == NULL)
+		return 0;
+	d.has_table = r->views[RS_EXITS].shndx != 0;
+	d.table_name = d.has_table ? r->secs[r->views[RS_EXITS].shndx].name : "";
+	if (h->type == ET_REL)
+		rd_diag(h, RSEQELF_NOTE, false, 0,
+			"exits of a relocatable file are derived without its code relocations: branches to other sections are not seen");
+
+	pthread_mutex_lock(&opcodes_lock);
+	d.print = disassembler(am->arch, h->big_endian,
+			       h->elfclass == 64 ? am->mach64 : am->mach32, NULL);
+	if (d.print == NULL)
+		goto out;
+#ifdef HAVE_OPCODES_STYLED
+	init_disassemble_info(&d.info, &d.in, print_plain, print_styled);
+#else
+	init_disassemble_info(&d.info, &d.in, print_plain);
+#endif
+	d.info.arch = am->arch;
+	d.info.mach = h->elfclass == 64 ? am->mach64 : am->mach32;
+	d.info.endian = h->big_endian ? BFD_ENDIAN_BIG : BFD_ENDIAN_LITTLE;
+	d.info.endian_code = d.info.endian;
+	d.info.read_memory_func = buffer_read_memory;
+	d.info.memory_error_func = memory_error;
+	d.info.print_address_func = print_address;
+	disassemble_init_for_target(&d.info);
+
+	for (size_t k = 0; k < h->ncs && ret == 0; k++)
+		if (h->cs[k].range_ok)
+			ret = derive_one(&d, k);
+	disassemble_free_target(&d.info);
+out:
+	pthread_mutex_unlock(&opcodes_lock);
+	return ret;
+}
+
+#endif /* HAVE_OPCODES */

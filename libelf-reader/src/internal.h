@@ -1,0 +1,160 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/* internal.h: librseqelf's private types, shared by the files of src/.  */
+#ifndef RSEQELF_INTERNAL_H
+#define RSEQELF_INTERNAL_H
+
+/* qsort_r, vasprintf.  */
+#ifndef _GNU_SOURCE
+#define _GNU_SOURCE 1
+#endif
+#include <config.h>
+
+#include <stdarg.h>
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <gelf.h>
+
+#include "rseqelf.h"
+
+#define RSEQ_CS_SIZE	32u	/* sizeof (struct rseq_cs), same on every ABI */
+
+/* The deprecated RSEQ_CS_FLAG_NO_RESTART_ON_{PREEMPT,SIGNAL,MIGRATE}.  */
+#define RSEQ_CS_DEPRECATED_FLAGS 0x7u
+
+/* What the reader needs to know about each machine.  A relocation type of
+   0 means "none" (R_*_NONE is 0 on every machine, so it never matches a
+   real entry).  */
+struct rseqelf_machine {
+	unsigned em;
+	const char *name32;
+	const char *name64;
+	unsigned r_relative;	/* R_*_RELATIVE */
+	unsigned r_abs64;	/* word-sized absolute relocations (S + A) */
+	unsigned r_abs64_alt;
+	unsigned r_abs32;
+	unsigned r_abs32_alt;
+};
+
+/* The internal form of a critical section.  For ET_REL files the
+   addresses are offsets into sections: START_SEC and ABORT_SEC say which
+   (0 when unknown); for other files they are 0.  */
+struct cs_int {
+	struct rseqelf_cs pub;
+	uint32_t start_sec;
+	uint32_t abort_sec;
+	uint64_t post_commit_offset;	/* as read, before any check */
+	bool range_ok;		/* start < post_commit_ip, nothing wrapped */
+};
+
+struct rseqelf {
+	char *name;
+	unsigned flags;
+	unsigned machine;
+	int elfclass;		/* 32 or 64 */
+	int big_endian;
+	unsigned type;
+	const struct rseqelf_machine *mach;	/* NULL when unknown */
+	enum rseqelf_table table;
+	int derive_ok;		/* rseqelf_can_derive_for */
+
+	struct cs_int *cs;
+	size_t ncs;
+	struct rseqelf_exit *exits;	/* the pool cs[i].pub.exits point into */
+	size_t nexits;
+
+	struct rseqelf_diag *diags;
+	size_t ndiags;
+	size_t diags_cap;
+	bool diag_oom;		/* a diagnostic was dropped for lack of memory */
+};
+
+/* One section header, read once.  */
+struct sec {
+	Elf_Scn *scn;
+	const char *name;
+	GElf_Shdr shdr;
+	/* Untranslated bytes of the section, loaded on first use.  */
+	const unsigned char *bytes;
+	size_t nbytes;
+	int loaded;		/* 0 not yet, 1 ok, -1 failed */
+};
+
+/* The rseq sections the reader looks at.  */
+enum rs {
+	RS_PTR_ARRAY,		/* __rseq_cs_ptr_array */
+	RS_CS,			/* __rseq_cs */
+	RS_LEGACY,		/* __rseq_table */
+	RS_EXITS,		/* __rseq_exit_point_array / __rseq_exit_point */
+	RS_COUNT
+};
+
+/* A private copy of an rseq section as an array of 64-bit words in host
+   byte order, with relocations applied.  Every rseq table is made of
+   64-bit words (the u32 version/flags pair of a descriptor shares one).  */
+struct view {
+	size_t shndx;		/* 0: the section is absent */
+	uint64_t addr;		/* sh_addr; 0 for ET_REL, whose addresses are offsets */
+	uint64_t *w;
+	size_t nw;
+	/* ET_REL only: the section a relocated word points into.  */
+	uint32_t *wsec;
+};
+
+/* A declared or derived exit before they are merged into the handle.  */
+struct exit_tmp {
+	size_t cs;
+	uint64_t ip;
+	enum rseqelf_exit_kind kind;
+};
+
+/* The state of one open call; gone once the handle is built.  */
+struct reader {
+	rseqelf *h;
+	Elf *elf;
+	struct sec *secs;
+	size_t nsecs;
+	size_t *by_addr;	/* SHF_ALLOC sections with file bytes, by sh_addr */
+	size_t nby_addr;
+	struct view views[RS_COUNT];
+	uint64_t image_size;
+
+	struct exit_tmp *ex;
+	size_t nex;
+	size_t excap;
+};
+
+/* diag.c */
+void rd_diag(rseqelf *h, enum rseqelf_severity sev, bool has_ip, uint64_t ip,
+	     const char *fmt, ...) __attribute__ ((format (printf, 5, 6)));
+void rd_diags_free(rseqelf *h);
+
+/* open.c */
+const struct rseqelf_machine *rd_machine(unsigned em);
+const char *rd_rs_name(enum rs which);
+
+/* sections.c */
+int rd_scan_sections(struct reader *r, struct rseqelf_error *err);
+const struct sec *rd_sec_bytes(struct reader *r, size_t shndx);
+const struct sec *rd_sec_by_addr(struct reader *r, uint64_t addr, uint64_t len);
+int rd_xlate(struct reader *r, void *dst, const void *src, size_t size,
+	     Elf_Type type);
+
+/* reloc.c */
+int rd_load_views(struct reader *r);
+void rd_views_free(struct reader *r);
+
+/* tables.c */
+int rd_read_tables(struct reader *r);
+int rd_add_exit(struct reader *r, size_t cs, uint64_t ip,
+		enum rseqelf_exit_kind kind);
+int rd_merge_exits(struct reader *r);
+
+/* validate.c */
+void rd_validate(struct reader *r);
+
+/* derive.c */
+int rd_derive(struct reader *r, size_t ndeclared);
+int rd_machine_can_derive(const rseqelf *h);
+
+#endif /* RSEQELF_INTERNAL_H */

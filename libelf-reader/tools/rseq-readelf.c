@@ -1,0 +1,313 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/* rseq-readelf: display the restartable-sequence tables of ELF files.  */
+#include <config.h>
+
+#include <errno.h>
+#include <getopt.h>
+#include <inttypes.h>
+#include <stdbool.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "rseqelf.h"
+
+#define PROGRAM "rseq-readelf"
+
+static const struct option long_options[] = {
+	{ "json", no_argument, NULL, 'j' },
+	{ "check", no_argument, NULL, 'c' },
+	{ "no-derive", no_argument, NULL, 'n' },
+	{ "help", no_argument, NULL, 'h' },
+	{ "version", no_argument, NULL, 'V' },
+	{ NULL, 0, NULL, 0 },
+};
+
+static void
+usage(FILE *out)
+{
+	fprintf(out,
+"Usage: " PROGRAM " [OPTION]... FILE...\n"
+"Display the Linux restartable-sequence (rseq) critical sections of ELF files.\n"
+"\n"
+"Critical sections are read from __rseq_cs_ptr_array, else __rseq_cs, else the\n"
+"legacy __rseq_table, after applying the file's relative relocations (or, in\n"
+"relocatable files, the relocations of those sections).  Their exits are read\n"
+"from __rseq_exit_point_array and, unless --no-derive is given, derived by\n"
+"disassembling each critical section: every branch leaving the range is an\n"
+"exit.  Addresses are those of the file, not of a running process; in\n"
+"relocatable files they are offsets into their sections.\n"
+"\n"
+"Options:\n"
+"  -j, --json       print one JSON object per file (a JSON array when several\n"
+"                   FILEs are given) instead of tables\n"
+"  -c, --check      exit with status 1 when a file has an error or a warning\n"
+"  -n, --no-derive  do not disassemble: list only the declared exits\n"
+"  -h, --help       display this help and exit\n"
+"  -V, --version    display version information and exit\n"
+"\n"
+"The findings checked include descriptor versions and deprecated flags,\n"
+"empty, wrapping, duplicate and overlapping ranges, abort_ip inside its range,\n"
+"missing or disagreeing abort signatures, declared exits that are inside the\n"
+"range or name an unknown critical section, and derived exits the exit table\n"
+"does not declare.\n"
+"\n"
+"JSON output, per file:\n"
+"  {\"file\", \"machine\", \"class\": 32|64, \"endianness\": \"little\"|\"big\",\n"
+"   \"critical_sections\": [{\"start_ip\", \"post_commit_ip\", \"abort_ip\",\n"
+"      \"descriptor\": int|null, \"signature\": int|null, \"flags\", \"version\",\n"
+"      \"exits\": [{\"ip\", \"kind\": \"declared\"|\"derived\"}]}],\n"
+"   \"diagnostics\": [{\"severity\": \"error\"|\"warning\"|\"note\",\n"
+"      \"ip\": int|null, \"message\"}]}\n"
+"\"exits\" leaves out post_commit_ip and abort_ip, which are always exits.\n"
+"\n"
+"Exit status:\n"
+"  0  every FILE was read (and, with --check, has no error or warning)\n"
+"  1  with --check, a FILE has an error or a warning\n"
+"  2  a FILE could not be read or is not a valid ELF file (the others are\n"
+"     still processed)\n"
+"\n"
+"Exits are derived with libopcodes%s.\n",
+		rseqelf_can_derive() ? "" : ", which this build lacks");
+}
+
+static const char *
+table_name(enum rseqelf_table t)
+{
+	switch (t) {
+	case RSEQELF_TABLE_PTR_ARRAY:
+		return "__rseq_cs_ptr_array";
+	case RSEQELF_TABLE_CS:
+		return "__rseq_cs";
+	case RSEQELF_TABLE_LEGACY:
+		return "__rseq_table";
+	case RSEQELF_TABLE_NONE:
+		break;
+	}
+	return "no table";
+}
+
+static bool
+has_findings(const rseqelf *h)
+{
+	for (size_t i = 0; i < rseqelf_diag_count(h); i++)
+		if (rseqelf_diag_at(h, i)->severity >= RSEQELF_WARNING)
+			return true;
+	return false;
+}
+
+static void
+print_diags(const rseqelf *h, FILE *out)
+{
+	for (size_t i = 0; i < rseqelf_diag_count(h); i++) {
+		const struct rseqelf_diag *d = rseqelf_diag_at(h, i);
+
+		if (d->has_ip)
+			fprintf(out, "%s: 0x%" PRIx64 ": %s\n",
+				rseqelf_severity_name(d->severity), d->ip,
+				d->message);
+		else
+			fprintf(out, "%s: %s\n",
+				rseqelf_severity_name(d->severity), d->message);
+	}
+}
+
+static void
+print_table(const rseqelf *h, FILE *out)
+{
+	size_t n = rseqelf_cs_count(h);
+	int w = rseqelf_class(h) == 64 ? 16 : 8;
+
+	if (n == 0) {
+		fprintf(out, "There are no critical sections in '%s'.\n",
+			rseqelf_name(h));
+		print_diags(h, out);
+		return;
+	}
+	fprintf(out, "Critical sections in '%s' (%zu %s, from %s):\n",
+		rseqelf_name(h), n, n == 1 ? "entry" : "entries",
+		table_name(rseqelf_table(h)));
+	fprintf(out, "  %-*s %-*s %-*s %-10s %s\n", w + 2, "Start", w + 2,
+		"Post-commit", w + 2, "Abort", "Signature", "Exits");
+	for (size_t i = 0; i < n; i++) {
+		const struct rseqelf_cs *c = rseqelf_cs_at(h, i);
+
+		fprintf(out, "  0x%0*" PRIx64 " 0x%0*" PRIx64 " 0x%0*" PRIx64,
+			w, c->start_ip, w, c->post_commit_ip, w, c->abort_ip);
+		if (c->has_signature)
+			fprintf(out, " 0x%08" PRIx32, c->signature);
+		else
+			fprintf(out, " %-10s", "-");
+		if (c->nexits == 0)
+			fputs(" -", out);
+		for (size_t k = 0; k < c->nexits; k++)
+			fprintf(out, "%s0x%" PRIx64 " (%s)", k ? ", " : " ",
+				c->exits[k].ip,
+				rseqelf_exit_kind_name(c->exits[k].kind));
+		fputc('\n', out);
+	}
+	print_diags(h, out);
+}
+
+static void
+json_string(const char *s, FILE *out)
+{
+	fputc('"', out);
+	for (const unsigned char *p = (const unsigned char *) s; *p; p++) {
+		switch (*p) {
+		case '"':
+			fputs("\\\"", out);
+			break;
+		case '\\':
+			fputs("\\\\", out);
+			break;
+		case '\n':
+			fputs("\\n", out);
+			break;
+		case '\t':
+			fputs("\\t", out);
+			break;
+		case '\r':
+			fputs("\\r", out);
+			break;
+		default:
+			/* File names need not be UTF-8: bytes above 0x7f go
+			   through as they are, control characters escaped.  */
+			if (*p < 0x20 || *p == 0x7f)
+				fprintf(out, "\\u%04x", *p);
+			else
+				fputc(*p, out);
+		}
+	}
+	fputc('"', out);
+}
+
+static void
+print_json(const rseqelf *h, FILE *out)
+{
+	size_t n = rseqelf_cs_count(h);
+
+	fputs("{\"file\": ", out);
+	json_string(rseqelf_name(h), out);
+	fputs(", \"machine\": ", out);
+	json_string(rseqelf_machine_name(h), out);
+	fprintf(out, ", \"class\": %d, \"endianness\": \"%s\",\n"
+		" \"critical_sections\": [", rseqelf_class(h),
+		rseqelf_big_endian(h) ? "big" : "little");
+	for (size_t i = 0; i < n; i++) {
+		const struct rseqelf_cs *c = rseqelf_cs_at(h, i);
+
+		fprintf(out, "%s\n  {\"start_ip\": %" PRIu64
+			", \"post_commit_ip\": %" PRIu64
+			", \"abort_ip\": %" PRIu64 ", \"descriptor\": ",
+			i ? "," : "", c->start_ip, c->post_commit_ip,
+			c->abort_ip);
+		if (c->has_descriptor)
+			fprintf(out, "%" PRIu64, c->descriptor);
+		else
+			fputs("null", out);
+		fputs(", \"signature\": ", out);
+		if (c->has_signature)
+			fprintf(out, "%" PRIu32, c->signature);
+		else
+			fputs("null", out);
+		fprintf(out, ", \"flags\": %" PRIu32 ", \"version\": %" PRIu32
+			", \"exits\": [", c->flags, c->version);
+		for (size_t k = 0; k < c->nexits; k++)
+			fprintf(out, "%s{\"ip\": %" PRIu64 ", \"kind\": \"%s\"}",
+				k ? ", " : "", c->exits[k].ip,
+				rseqelf_exit_kind_name(c->exits[k].kind));
+		fputs("]}", out);
+	}
+	fputs(n ? "\n ],\n \"diagnostics\": [" : "],\n \"diagnostics\": [", out);
+	for (size_t i = 0; i < rseqelf_diag_count(h); i++) {
+		const struct rseqelf_diag *d = rseqelf_diag_at(h, i);
+
+		fprintf(out, "%s\n  {\"severity\": \"%s\", \"ip\": ",
+			i ? "," : "", rseqelf_severity_name(d->severity));
+		if (d->has_ip)
+			fprintf(out, "%" PRIu64, d->ip);
+		else
+			fputs("null", out);
+		fputs(", \"message\": ", out);
+		json_string(d->message, out);
+		fputc('}', out);
+	}
+	fputs(rseqelf_diag_count(h) ? "\n ]}" : "]}", out);
+}
+
+int
+main(int argc, char **argv)
+{
+	static char outbuf[1 << 16];
+	bool json = false, check = false;
+	unsigned flags = 0;
+	int status = 0, opt, nfiles, printed = 0;
+
+	while ((opt = getopt_long(argc, argv, "jcnhV", long_options, NULL)) != -1) {
+		switch (opt) {
+		case 'j':
+			json = true;
+			break;
+		case 'c':
+			check = true;
+			break;
+		case 'n':
+			flags |= RSEQELF_NO_DERIVE;
+			break;
+		case 'h':
+			usage(stdout);
+			return 0;
+		case 'V':
+			printf(PROGRAM " (%s) %s\n", PACKAGE_NAME, PACKAGE_VERSION);
+			return 0;
+		default:
+			fprintf(stderr, "Try '" PROGRAM " --help' for more information.\n");
+			return 2;
+		}
+	}
+	nfiles = argc - optind;
+	if (nfiles == 0) {
+		fprintf(stderr, PROGRAM ": no input file\n");
+		fprintf(stderr, "Try '" PROGRAM " --help' for more information.\n");
+		return 2;
+	}
+	setvbuf(stdout, outbuf, _IOFBF, sizeof outbuf);
+
+	if (json && nfiles > 1)
+		fputc('[', stdout);
+	for (int i = optind; i < argc; i++) {
+		struct rseqelf_error err;
+		rseqelf *h = rseqelf_open(argv[i], flags, &err);
+
+		if (h == NULL) {
+			/* Keep stdout and stderr in their order on a tty.  */
+			fflush(stdout);
+			fprintf(stderr, PROGRAM ": %s\n", err.message);
+			status = 2;
+			continue;
+		}
+		if (json) {
+			if (nfiles > 1)
+				fputs(printed ? ",\n" : "\n", stdout);
+			print_json(h, stdout);
+			if (nfiles == 1)
+				fputc('\n', stdout);
+		} else {
+			if (printed)
+				fputc('\n', stdout);
+			print_table(h, stdout);
+		}
+		printed++;
+		if (check && has_findings(h) && status == 0)
+			status = 1;
+		rseqelf_close(h);
+	}
+	if (json && nfiles > 1)
+		fputs("\n]\n", stdout);
+	if (fflush(stdout) != 0 || ferror(stdout)) {
+		fprintf(stderr, PROGRAM ": write error: %s\n", strerror(errno));
+		return 2;
+	}
+	return status;
+}
