@@ -1,9 +1,12 @@
 # SPDX-License-Identifier: LGPL-2.1-or-later
 """`info rseq', `info rseq threads' and `maint rseq check'."""
 
+import collections
 import re
 
 import gdb
+
+import _gdb_rseq
 
 from . import registry as _registry
 from . import threads as _threads
@@ -188,9 +191,18 @@ match, declared exits that disassembly contradicts, ...)."""
                          gdb.COMPLETE_NONE)
 
     def invoke(self, arg, from_tty):
+        if arg.strip():
+            raise gdb.GdbError("maintenance rseq check takes no arguments.")
         shown = 0
-        for name, source, bias, count, diags in \
+        for name, path, source, bias, count, diags in \
                 _registry.registry.objfile_entries():
+            if path is not None and count:
+                # Again, with exits derived by the reader, so that its
+                # declared/derived cross-checks are reported too.
+                try:
+                    diags = _gdb_rseq.read_file(path).diagnostics
+                except (OSError, ValueError) as e:
+                    diags = [_Finding("error", None, str(e))]
             if not count and not diags:
                 continue
             shown += 1
@@ -200,8 +212,13 @@ match, declared exits that disassembly contradicts, ...)."""
             for d in diags:
                 where = (" %#x:" % (d.ip + bias)) if d.ip is not None else ""
                 gdb.write("  %s:%s %s\n" % (d.severity, where, d.msg))
+            if not diags:
+                gdb.write("  no findings\n")
         if not shown:
             gdb.write("No rseq tables or findings in the loaded objfiles.\n")
+
+
+_Finding = collections.namedtuple("_Finding", "severity ip msg")
 
 
 InfoRseq()

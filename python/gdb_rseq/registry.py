@@ -109,9 +109,11 @@ class _Entry:
     """The c.s. of one objfile, in the file's address space, sorted."""
 
     def __init__(self, objfile, filename, raw, source, elf_type,
-                 ref_section=None, ref_addr=None, diagnostics=()):
+                 ref_section=None, ref_addr=None, diagnostics=(),
+                 derive=False):
         self.objfile = objfile
         self.filename = filename
+        self.path = None                # the local file, when read from one
         self.raw = raw                  # sorted by start_ip
         self.starts = [c.start_ip for c in raw]
         self.max_len = max((c.post_commit_ip - c.start_ip for c in raw),
@@ -123,6 +125,7 @@ class _Entry:
         self.diagnostics = list(diagnostics)
         self.bias = 0
         self.cache = {}
+        self.derive = derive            # exits still to be derived
 
     def set_bias(self, bias):
         if bias != self.bias:
@@ -136,12 +139,23 @@ class _Entry:
         if cs is None:
             r = self.raw[i]
             b = self.bias
+            start, end, abort = (r.start_ip + b, r.post_commit_ip + b,
+                                 r.abort_ip + b)
+            exits = {ip + b: kind for ip, kind in r.exits}
+            has_call, has_syscall = r.has_call, r.has_syscall
+            if self.derive:
+                # Derived here, for the c.s. someone asks about, rather
+                # than for all of them at load time: a file may have 100k.
+                derived, has_call, has_syscall = derive_exits(start, end,
+                                                              abort)
+                for ip in derived:
+                    exits.setdefault(ip, "derived")
             cs = CriticalSection(
-                r.start_ip + b, r.post_commit_ip + b, r.abort_ip + b,
-                tuple(Exit(ip + b, kind) for ip, kind in r.exits),
+                start, end, abort,
+                tuple(Exit(ip, kind) for ip, kind in sorted(exits.items())),
                 None if r.descriptor is None else r.descriptor + b,
                 r.signature, self.filename, r.flags, r.version,
-                r.has_call, r.has_syscall)
+                has_call, has_syscall)
             self.cache[i] = cs
         return cs
 
@@ -305,11 +319,12 @@ class Registry:
         return out
 
     def objfile_entries(self):
-        """(filename, source, bias, count, diagnostics) per objfile read,
-        tables or not, for `maint rseq check'."""
+        """(filename, local path or None, source, bias, count, diagnostics)
+        per objfile read, tables or not, for `maint rseq check'."""
         self._check_relocation()
         ps = gdb.current_progspace()
-        return [(e.filename, e.source, e.bias, len(e.raw), e.diagnostics)
+        return [(e.filename, e.path, e.source, e.bias, len(e.raw),
+                 e.diagnostics)
                 for o, e in self._entries.items()
                 if _progspace_of(o) is ps]
 
@@ -461,8 +476,10 @@ def _read_objfile(objfile):
     path = _local_path(objfile)
     if path is None:
         return _read_objfile_memory(objfile)
+    # Exits are derived when a c.s. is first looked at (_Entry.at), with
+    # GDB's disassembler: loading stays proportional to the table size.
     try:
-        tables = _gdb_rseq.read_file(path)
+        tables = _gdb_rseq.read_file(path, derive=False)
     except (OSError, ValueError) as e:
         log.warning("%s", e)
         return None
@@ -476,7 +493,8 @@ def _read_objfile(objfile):
             return None
     entry = _Entry(objfile, objfile.filename, sections, tables.table,
                    tables.elf_type, ref_section, ref_addr,
-                   tables.diagnostics)
+                   tables.diagnostics, derive=True)
+    entry.path = path
     if sections:
         log.info("%s: %d critical section%s from %s", objfile.filename,
                  len(sections), "" if len(sections) == 1 else "s",
@@ -625,19 +643,15 @@ def _read_objfile_memory(objfile):
             sig = struct.unpack(order + "I", read(abort - 4, abort))[0]
         except (gdb.MemoryError, gdb.error):
             sig = None
-        derived, has_call, has_syscall = derive_exits(start, end, abort)
-        exits = {x: "derived" for x in derived}
-        exits.update((x, "declared") for x in declared.get(start, ()))
-        exits.pop(end, None)
-        exits.pop(abort, None)
+        exits = tuple((x, "declared") for x in sorted(declared.get(start, ()))
+                      if x not in (end, abort))
         raw.append(_RawCS(start, end, abort, addr, sig, flags, version,
-                          tuple(sorted(exits.items())), has_call,
-                          has_syscall))
+                          exits, False, False))
     raw.sort(key=lambda r: r.start_ip)
     log.info("%s: %d critical section%s from %s in memory",
              objfile.filename, len(raw), "" if len(raw) == 1 else "s", table)
     return _Entry(objfile, objfile.filename, raw, table + " (memory)", None,
-                  diagnostics=diags)
+                  diagnostics=diags, derive=True)
 
 
 _Diag = collections.namedtuple("_Diag", "severity ip msg")
