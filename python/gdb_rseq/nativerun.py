@@ -13,10 +13,10 @@ extension resumes the inferior only through ``continue`` with:
   native run must end.
 
 Either way scheduler-locking is on for the resume (other threads stay
-stopped) and every enabled breakpoint location at the resume PC is
+stopped) and every breakpoint with a location at the resume PC is
 disabled: GDB would otherwise single-step over it first, and a stop
 inside a critical section makes the kernel abort it.  Everything --
-scheduler-locking, the disabled locations, the internal breakpoints -- is
+scheduler-locking, the disabled breakpoints, the internal breakpoints -- is
 restored in ``finally`` blocks, so an error, Ctrl-C or the inferior
 exiting leaves nothing behind.
 """
@@ -82,8 +82,9 @@ class _AddressBreakpoint(gdb.Breakpoint):
 
 
 class _StepWatchpoint:
-    """The one-instruction step: a watchpoint on $pc, kept disabled
-    between steps (creating one per step costs more than the step)."""
+    """The one-instruction step: a watchpoint on $pc, created once per
+    command and disabled between its steps ("stepi 1000" would otherwise
+    create a thousand)."""
 
     def __init__(self):
         self.wp = None
@@ -97,11 +98,20 @@ class _StepWatchpoint:
         self.wp.thread = thread.global_num
         return self.wp
 
-    def number(self):
-        return self.wp.number if self.wp is not None else None
+    def release(self):
+        """Delete the watchpoint: called at the end of each command, so
+        nothing of the extension is left between commands."""
+        if self.wp is not None and self.wp.is_valid():
+            self.wp.delete()
+        self.wp = None
 
 
 _step_wp = _StepWatchpoint()
+
+
+def release():
+    """End of an instruction-step command: drop the step watchpoint."""
+    _step_wp.release()
 
 
 def _set_scheduler_locking(value):
@@ -126,7 +136,12 @@ class _Held:
 
 
 class _ResumePCClear:
-    """Disable every enabled breakpoint location at the resume PC."""
+    """Disable every breakpoint with an enabled location at the resume PC.
+
+    The whole breakpoint, not just the location: GDB 13 still steps over
+    a disabled location (displaced), and a displaced step out of a
+    critical section makes the kernel clear rseq_cs silently, so the
+    section would run unprotected instead of being aborted."""
 
     def __init__(self, pc):
         self.pc = pc
@@ -137,20 +152,16 @@ class _ResumePCClear:
             if not bp.enabled or bp.type not in (gdb.BP_BREAKPOINT,
                                                  gdb.BP_HARDWARE_BREAKPOINT):
                 continue
-            for loc in getattr(bp, "locations", ()):
-                if loc.enabled and loc.address == self.pc:
-                    loc.enabled = False
-                    self.disabled.append(loc)
+            if any(loc.enabled and loc.address == self.pc
+                   for loc in getattr(bp, "locations", ())):
+                bp.enabled = False
+                self.disabled.append(bp)
         return self
 
     def __exit__(self, *exc):
-        for loc in self.disabled:
-            try:
-                loc.enabled = True
-            except (RuntimeError, gdb.error):
-                # The breakpoint was deleted meanwhile (e.g. by a
-                # stop hook): nothing to restore.
-                pass
+        for bp in self.disabled:
+            if bp.is_valid():
+                bp.enabled = True
         return False
 
 

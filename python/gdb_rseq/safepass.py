@@ -36,6 +36,11 @@ except ImportError:  # pragma: no cover - the loader puts it on sys.path
 
 # Global thread number -> SafePass.
 _active = {}
+# tid -> the CPU set it had before any pass changed it.  Passes can
+# overlap (two threads single-stepped through sections on different
+# CPUs), so affinities are computed from these originals and the set of
+# pinned CPUs, and given back when the last pass ends.
+_original = {}
 
 
 def _getaffinity(tid):
@@ -60,15 +65,43 @@ def is_native(inferior=None):
     return inferior.connection_num == 1 and inferior.pid > 0
 
 
+def _apply_affinities(inferior):
+    """Pin each passing thread to its CPU; keep every other thread of
+    INFERIOR off the pinned CPUs when it has another CPU to go to."""
+    pinned = {p.thread.ptid[1]: p.cpu for p in _active.values()
+              if p.cpu is not None and p.thread.is_valid()}
+    busy = set(pinned.values())
+    for thread in inferior.threads():
+        if not thread.is_valid():
+            continue
+        tid = thread.ptid[1]
+        try:
+            if tid not in _original:
+                if tid not in pinned and not busy:
+                    continue
+                _original[tid] = _getaffinity(tid)
+            orig = _original[tid]
+            if tid in pinned:
+                want = {pinned[tid]}
+            else:
+                want = orig - busy or orig
+            _setaffinity(tid, want)
+        except OSError:
+            # The thread is exiting: nothing to pin or keep away.
+            continue
+    if not _active:
+        _original.clear()
+
+
 class SafePass:
     """One thread's single-stepped pass through one critical section."""
 
     def __init__(self, thread, cs):
         self.thread = thread
         self.num = thread.global_num
+        self.inferior = thread.inferior
         self.cs = cs
         self.saved_rseq_cs = 0
-        self.affinities = {}    # tid -> saved CPU set
         self.cpu = None
 
     def begin(self):
@@ -76,50 +109,26 @@ class SafePass:
         if self.saved_rseq_cs:
             threads.write_rseq_cs(self.thread, 0)
         _active[self.num] = self
-        inferior = self.thread.inferior
-        if not is_native(inferior):
-            return self
-        st = threads.state(self.thread)
-        self.cpu = st.cpu_id if st.cpu_id is not None and st.cpu_id >= 0 \
-            else None
-        if self.cpu is None:
-            return self
-        tid = self.thread.ptid[1]
-        try:
-            self.affinities[tid] = _getaffinity(tid)
-            _setaffinity(tid, {self.cpu})
-        except OSError:
-            self.affinities.pop(tid, None)
-            return self
-        for other in inferior.threads():
-            otid = other.ptid[1]
-            if otid == tid or not other.is_valid():
-                continue
-            try:
-                mask = _getaffinity(otid)
-                if self.cpu in mask and len(mask) > 1:
-                    self.affinities[otid] = mask
-                    _setaffinity(otid, mask - {self.cpu})
-            except OSError:
-                # The thread is exiting: nothing to keep off the CPU.
-                continue
+        if is_native(self.inferior):
+            st = threads.state(self.thread)
+            if st.cpu_id is not None and st.cpu_id >= 0:
+                self.cpu = st.cpu_id
+                _apply_affinities(self.inferior)
         return self
 
     def end(self, restore_rseq_cs=False):
         """Give back everything; with RESTORE_RSEQ_CS re-arm the
         descriptor so the kernel aborts the unfinished pass."""
-        _active.pop(self.num, None)
+        if _active.pop(self.num, None) is None:
+            return
         if restore_rseq_cs and self.saved_rseq_cs and self.thread.is_valid():
             try:
                 threads.write_rseq_cs(self.thread, self.saved_rseq_cs)
             except (gdb.error, gdb.MemoryError):
                 pass
-        for tid, mask in self.affinities.items():
-            try:
-                _setaffinity(tid, mask)
-            except OSError:
-                pass
-        self.affinities = {}
+        if self.cpu is not None and self.inferior.is_valid() \
+                and self.inferior.pid:
+            _apply_affinities(self.inferior)
 
 
 def active(thread):
@@ -185,9 +194,9 @@ def _on_stop(event):
 
 
 def _on_exited(event):
-    for p in list(_active.values()):
-        p.affinities = {}
-        p.end()
+    # The threads are gone, and their affinities with them.
+    _active.clear()
+    _original.clear()
 
 
 gdb.events.stop.connect(_on_stop)

@@ -227,11 +227,14 @@ def instruction_step(arg, over_calls):
     start_frame = gdb.newest_frame()
     start_function = _function_key(start_frame)
     out = None
-    for _ in range(count):
-        frame = gdb.newest_frame()
-        out = stepper(thread, frame, over_calls)
-        if not out.ours:
-            break
+    try:
+        for _ in range(count):
+            frame = gdb.newest_frame()
+            out = stepper(thread, frame, over_calls)
+            if not out.ours:
+                break
+    finally:
+        nativerun.release()
     if out is None:
         return
     if out.ours:

@@ -1,0 +1,204 @@
+# Guards on critical-section entries for GDB's own stepping.
+# Copyright (C) 2026 The gdb-rseq authors.
+# SPDX-License-Identifier: LGPL-2.1-or-later
+
+"""Keep GDB's built-in line steps and software watchpoints moving.
+
+``step``, ``next``, ``until``, ``advance`` and ``finish`` stay GDB's own
+(inline frames, skip rules, functions without line info), as does
+``continue`` with a software watchpoint.  They single-step the thread
+internally, and every internal stop inside a critical section makes the
+kernel abort it: ``next`` over a line holding one never returns.
+
+While such a command runs, internal breakpoints guard every section's
+start and exits.  Their ``stop`` method -- the only Python code GDB runs
+inside its stepping loop -- makes the pass safe to single-step
+(safepass.py: rseq_cs cleared, thread pinned, other threads kept off its
+CPU) when the thread enters, and gives everything back when it leaves.
+It always answers "do not stop", so the command's semantics are GDB's.
+
+Guards are armed by pre-hooks of those commands and disarmed at the
+command's final stop; for software watchpoints they stay armed while an
+enabled one exists.  A plain ``continue`` runs with no guard inserted:
+the extension costs nothing there.
+"""
+
+import gdb
+
+from . import log
+from . import registry
+from . import safepass
+
+# The commands GDB steps internally.
+LINE_STEP_COMMANDS = ("step", "next", "until", "advance", "finish")
+
+
+class _EntryGuard(gdb.Breakpoint):
+    def __init__(self, cs):
+        super().__init__("*%#x" % cs.start, internal=True)
+        self.silent = True
+        self.cs = cs
+
+    def stop(self):
+        thread = gdb.selected_thread()
+        if thread is not None:
+            try:
+                safepass.begin(thread, self.cs)
+            except (gdb.error, gdb.MemoryError) as e:
+                log.warning("cannot make critical section %#x safe to "
+                            "step: %s", self.cs.start, e)
+        return False
+
+
+class _ExitGuard(gdb.Breakpoint):
+    def __init__(self, address):
+        super().__init__("*%#x" % address, internal=True)
+        self.silent = True
+
+    def stop(self):
+        thread = gdb.selected_thread()
+        if thread is not None:
+            safepass.end(thread)
+        return False
+
+
+class _Guards:
+    """The guard breakpoints: built from the registry's sections when
+    armed, rebuilt when the set of sections changes, deleted when
+    disarmed."""
+
+    def __init__(self):
+        self.bps = []
+        self.generation = None
+        self.for_command = False
+        self.for_watchpoints = False
+
+    def _build(self):
+        self._delete()
+        exits = set()
+        for cs in registry.sections():
+            self.bps.append(_EntryGuard(cs))
+            exits |= cs.exit_addresses()
+        for addr in sorted(exits):
+            self.bps.append(_ExitGuard(addr))
+        self.generation = registry.generation
+
+    def _delete(self):
+        for bp in self.bps:
+            if bp.is_valid():
+                bp.delete()
+        self.bps = []
+
+    def _update(self):
+        want = self.for_command or self.for_watchpoints
+        if want:
+            if self.generation != registry.generation or not self.bps or any(
+                    not bp.is_valid() for bp in self.bps):
+                self._build()
+        else:
+            # Deleted rather than disabled: between commands nothing of
+            # the extension shows, even in "maint info breakpoints".
+            self._delete()
+
+    def arm_for_command(self):
+        if gdb.selected_inferior().pid == 0:
+            return
+        self.for_command = True
+        self._update()
+
+    def command_done(self):
+        if self.for_command:
+            self.for_command = False
+            self._update()
+
+    def watchpoints_changed(self, going=None):
+        sw = any(bp.type == gdb.BP_WATCHPOINT and bp.enabled
+                 and bp.number > 0 and bp != going
+                 for bp in gdb.breakpoints())
+        if sw != self.for_watchpoints:
+            self.for_watchpoints = sw
+            if gdb.selected_inferior().pid:
+                self._update()
+
+    def forget(self):
+        # The inferior is gone; breakpoint addresses are stale.
+        self.for_command = False
+        self._delete()
+        self.generation = None
+
+    def armed(self):
+        return self.for_command or self.for_watchpoints
+
+
+guards = _Guards()
+
+
+def _before_command():
+    """Run by the hook-X pre-hooks."""
+    guards.arm_for_command()
+
+
+def _on_stop(event):
+    # The final stop of a line step (Breakpoint.stop returning False
+    # produces no stop event).
+    guards.command_done()
+
+
+def _on_exited(event):
+    guards.forget()
+
+
+def _on_breakpoint_change(bp):
+    if bp.type == gdb.BP_WATCHPOINT and bp.number > 0:
+        guards.watchpoints_changed()
+
+
+def _on_breakpoint_deleted(bp):
+    # BP is still listed while it is being deleted.
+    if bp.number > 0:
+        guards.watchpoints_changed(going=bp)
+
+
+def _warn_inside(bp):
+    """A user breakpoint inside a critical section aborts it every time
+    the thread stops there: say so when it is set."""
+    if bp.number <= 0 or bp.type not in (gdb.BP_BREAKPOINT,
+                                         gdb.BP_HARDWARE_BREAKPOINT):
+        return
+    for loc in getattr(bp, "locations", ()):
+        addr = loc.address
+        cs = registry.lookup(addr) if addr is not None else None
+        if cs is not None:
+            log.warning("breakpoint %d at %#x is inside rseq critical "
+                        "section %#x-%#x: the kernel aborts the section "
+                        "each time the thread stops there",
+                        bp.number, addr, cs.start, cs.post_commit)
+
+
+def _on_breakpoint_created(bp):
+    _on_breakpoint_change(bp)
+    _warn_inside(bp)
+
+
+_installed = False
+
+
+def install():
+    """Define the hooks and connect the events (once per session)."""
+    global _installed
+    if _installed:
+        return
+    _installed = True
+    for cmd in LINE_STEP_COMMANDS:
+        gdb.execute("define hook-%s\n"
+                    "python import gdb_rseq.guards; "
+                    "gdb_rseq.guards._before_command()\n"
+                    "end" % cmd, to_string=True)
+    gdb.events.stop.connect(_on_stop)
+    gdb.events.exited.connect(_on_exited)
+    gdb.events.breakpoint_created.connect(_on_breakpoint_created)
+    gdb.events.breakpoint_modified.connect(_on_breakpoint_change)
+    gdb.events.breakpoint_deleted.connect(_on_breakpoint_deleted)
+
+
+install()
