@@ -450,6 +450,37 @@ is_declared(const struct deriver *d, size_t cs, uint64_t ip)
 		&& d->r->ex[lo].ip == ip;
 }
 
+/* Declared exits of c.s. K that no branch of it targets: stale table
+   entries, or branches through registers.  The derived exits of K are
+   r->ex[FIRST..nex).  */
+static void
+check_unreached(struct deriver *d, size_t k, size_t first)
+{
+	const struct reader *r = d->r;
+	const struct rseqelf_cs *c = &r->h->cs[k].pub;
+	size_t lo = 0, hi = d->ndeclared;
+
+	while (lo < hi) {
+		size_t mid = lo + (hi - lo) / 2;
+
+		if (r->ex[mid].cs < k)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	for (; lo < d->ndeclared && r->ex[lo].cs == k; lo++) {
+		uint64_t ip = r->ex[lo].ip;
+		bool reached = false;
+
+		for (size_t i = first; i < r->nex && !reached; i++)
+			reached = r->ex[i].ip == ip;
+		if (!reached)
+			rd_diag(r->h, RSEQELF_NOTE, true, ip,
+				"declared exit 0x%llx is not the target of any branch in the critical section [0x%llx, 0x%llx)",
+				ULL(ip), ULL(c->start_ip), ULL(c->post_commit_ip));
+	}
+}
+
 static const char *
 insn_text(struct deriver *d)
 {
@@ -471,28 +502,18 @@ derive_one(struct deriver *d, size_t k)
 	rseqelf *h = r->h;
 	struct cs_int *c = &h->cs[k];
 	uint64_t start = c->pub.start_ip, end = c->pub.post_commit_ip;
+	size_t first_derived = r->nex;
+	bool complete = true;
 	const struct sec *s;
-	uint64_t base;
 
-	if (h->type == ET_REL) {
-		s = rd_sec_bytes(r, c->start_sec);
-		base = 0;
-		if (s != NULL && (end > s->nbytes))
-			s = NULL;
-	} else {
-		s = rd_sec_by_addr(r, start, end - start);
-		base = s ? s->shdr.sh_addr : 0;
-	}
-	if (s == NULL) {
-		rd_diag(h, RSEQELF_WARNING, true, start,
-			"critical section [0x%llx, 0x%llx) is not inside one section of the file: exits not derived",
-			ULL(start), ULL(end));
+	/* validate.c found the section, or said why there is none.  */
+	s = rd_sec_bytes(r, c->code_sec);
+	if (s == NULL)
 		return 0;
-	}
-	if (d->buffer_sec != (size_t) (s - r->secs)) {
-		d->buffer_sec = s - r->secs;
+	if (d->buffer_sec != c->code_sec) {
+		d->buffer_sec = c->code_sec;
 		d->info.buffer = (bfd_byte *) s->bytes;
-		d->info.buffer_vma = base;
+		d->info.buffer_vma = h->type == ET_REL ? 0 : s->shdr.sh_addr;
 		d->info.buffer_length = s->nbytes;
 		d->info.section = NULL;
 	}
@@ -515,6 +536,7 @@ derive_one(struct deriver *d, size_t k)
 			rd_diag(h, RSEQELF_WARNING, true, pc,
 				"cannot decode the instruction at 0x%llx: the rest of [0x%llx, 0x%llx) is not searched for exits",
 				ULL(pc), ULL(start), ULL(end));
+			complete = false;
 			break;
 		}
 		cl = classify(h->machine, d->in.text);
@@ -585,6 +607,8 @@ derive_one(struct deriver *d, size_t k)
 		}
 		pc += len;
 	}
+	if (complete)
+		check_unreached(d, k, first_derived);
 	return 0;
 }
 

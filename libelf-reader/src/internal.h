@@ -34,6 +34,12 @@ struct rseqelf_machine {
 	unsigned r_abs64_alt;
 	unsigned r_abs32;
 	unsigned r_abs32_alt;
+	/* Place += S + A and place -= S + A: how RISC-V assemblers, which
+	   relax code at link time, leave "post - start" to the linker.  */
+	unsigned r_add64;
+	unsigned r_sub64;
+	unsigned r_add32;
+	unsigned r_sub32;
 };
 
 /* The internal form of a critical section.  For ET_REL files the
@@ -45,6 +51,7 @@ struct cs_int {
 	uint32_t abort_sec;
 	uint64_t post_commit_offset;	/* as read, before any check */
 	bool range_ok;		/* start < post_commit_ip, nothing wrapped */
+	uint32_t code_sec;	/* the section holding the range, 0 if none */
 };
 
 struct rseqelf {

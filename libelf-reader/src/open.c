@@ -14,15 +14,33 @@
 
 /* Relocation numbers from the psABIs (and <elf.h>).  */
 static const struct rseqelf_machine machines[] = {
-	/* em           32-bit       64-bit     RELATIVE abs64 alt  abs32 alt */
-	{ EM_X86_64,	"x32",	     "x86-64",	8,	 1,    0,   10,   11 },
-	{ EM_386,	"i386",	     "i386",	8,	 0,    0,   1,    0 },
-	{ EM_AARCH64,	"aarch64-ilp32", "aarch64", 1027, 257, 0,   258,  0 },
-	{ EM_ARM,	"arm",	     "arm",	23,	 0,    0,   2,    0 },
-	/* R_PPC64_ADDR64, R_PPC64_UADDR64; R_PPC64_ADDR32, R_PPC64_UADDR32 */
-	{ EM_PPC64,	"ppc64",     "ppc64",	22,	 38,   43,  1,    24 },
-	{ EM_S390,	"s390",	     "s390x",	12,	 22,   0,   4,    0 },
-	{ EM_RISCV,	"riscv32",   "riscv64",	3,	 2,    0,   1,    0 },
+	{ .em = EM_X86_64, .name32 = "x32", .name64 = "x86-64",
+	  .r_relative = 8,		/* R_X86_64_RELATIVE */
+	  .r_abs64 = 1,			/* R_X86_64_64 */
+	  .r_abs32 = 10, .r_abs32_alt = 11 },	/* R_X86_64_32, _32S */
+	{ .em = EM_386, .name32 = "i386", .name64 = "i386",
+	  .r_relative = 8,		/* R_386_RELATIVE */
+	  .r_abs32 = 1 },		/* R_386_32 */
+	{ .em = EM_AARCH64, .name32 = "aarch64-ilp32", .name64 = "aarch64",
+	  .r_relative = 1027,		/* R_AARCH64_RELATIVE */
+	  .r_abs64 = 257,		/* R_AARCH64_ABS64 */
+	  .r_abs32 = 258 },		/* R_AARCH64_ABS32 */
+	{ .em = EM_ARM, .name32 = "arm", .name64 = "arm",
+	  .r_relative = 23,		/* R_ARM_RELATIVE */
+	  .r_abs32 = 2 },		/* R_ARM_ABS32 */
+	{ .em = EM_PPC64, .name32 = "ppc64", .name64 = "ppc64",
+	  .r_relative = 22,		/* R_PPC64_RELATIVE */
+	  .r_abs64 = 38, .r_abs64_alt = 43,	/* R_PPC64_ADDR64, _UADDR64 */
+	  .r_abs32 = 1, .r_abs32_alt = 24 },	/* R_PPC64_ADDR32, _UADDR32 */
+	{ .em = EM_S390, .name32 = "s390", .name64 = "s390x",
+	  .r_relative = 12,		/* R_390_RELATIVE */
+	  .r_abs64 = 22,		/* R_390_64 */
+	  .r_abs32 = 4 },		/* R_390_32 */
+	{ .em = EM_RISCV, .name32 = "riscv32", .name64 = "riscv64",
+	  .r_relative = 3,		/* R_RISCV_RELATIVE */
+	  .r_abs64 = 2, .r_abs32 = 1,	/* R_RISCV_64, R_RISCV_32 */
+	  .r_add64 = 36, .r_sub64 = 40,	/* R_RISCV_ADD64, R_RISCV_SUB64 */
+	  .r_add32 = 35, .r_sub32 = 39 },	/* R_RISCV_ADD32, R_RISCV_SUB32 */
 };
 
 const struct rseqelf_machine *
@@ -76,6 +94,43 @@ set_error(struct rseqelf_error *err, const char *name, int code,
 	va_start(ap, fmt);
 	vsnprintf(err->message + n, sizeof err->message - n, fmt, ap);
 	va_end(ap);
+}
+
+/* libelf accepts a file cut short after its ELF header (it then sees no
+   sections): a header table that does not fit is a truncated file.  */
+static int
+check_tables(const GElf_Ehdr *eh, size_t size, const char *name,
+	     struct rseqelf_error *err)
+{
+	bool is64 = eh->e_ident[EI_CLASS] == ELFCLASS64;
+	size_t shsz = is64 ? sizeof(Elf64_Shdr) : sizeof(Elf32_Shdr);
+	size_t phsz = is64 ? sizeof(Elf64_Phdr) : sizeof(Elf32_Phdr);
+	/* e_shnum 0 with e_shoff set: the count is in section 0.  */
+	uint64_t shnum = eh->e_shnum ? eh->e_shnum : 1;
+
+	if (eh->e_shoff != 0) {
+		if (eh->e_shentsize != shsz) {
+			set_error(err, name, ENOEXEC,
+				  "section header entries of %u bytes, expected %zu",
+				  eh->e_shentsize, shsz);
+			return -1;
+		}
+		if (eh->e_shoff > size || (size - eh->e_shoff) / shsz < shnum) {
+			set_error(err, name, ENOEXEC,
+				  "truncated file: the section header table at offset 0x%llx lies past its end (%zu bytes)",
+				  (unsigned long long) eh->e_shoff, size);
+			return -1;
+		}
+	}
+	if (eh->e_phoff != 0 && eh->e_phnum != 0
+	    && (eh->e_phentsize != phsz || eh->e_phoff > size
+		|| (size - eh->e_phoff) / phsz < eh->e_phnum)) {
+		set_error(err, name, ENOEXEC,
+			  "truncated file or bad ELF header: the program header table at offset 0x%llx does not fit in the file (%zu bytes)",
+			  (unsigned long long) eh->e_phoff, size);
+		return -1;
+	}
+	return 0;
 }
 
 void
@@ -158,6 +213,8 @@ open_image(const void *buf, size_t size, const char *name, unsigned flags,
 			  eh.e_ident[EI_DATA]);
 		goto fail;
 	}
+	if (check_tables(&eh, size, name, err) < 0)
+		goto fail;
 	h->type = eh.e_type;
 	if (h->type != ET_EXEC && h->type != ET_DYN && h->type != ET_REL) {
 		set_error(err, name, ENOEXEC,

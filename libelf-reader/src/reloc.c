@@ -222,6 +222,7 @@ apply_rel_section(struct reader *r, const struct sec *s, struct view *v)
 		GElf_Sym sym;
 		unsigned type, size;
 		uint64_t off, val;
+		int sign;
 
 		if (rela) {
 			if (gelf_getrela(d, i, &rl) == NULL)
@@ -239,12 +240,19 @@ apply_rel_section(struct reader *r, const struct sec *s, struct view *v)
 		type = GELF_R_TYPE(rl.r_info);
 		if (type == 0)
 			continue;
+		sign = 0;
 		if (type == m->r_abs64 || (m->r_abs64_alt && type == m->r_abs64_alt))
 			size = 8;
 		else if (type == m->r_abs32
 			 || (m->r_abs32_alt && type == m->r_abs32_alt))
 			size = 4;
-		else {
+		else if (m->r_add64 && (type == m->r_add64 || type == m->r_sub64)) {
+			size = 8;
+			sign = type == m->r_add64 ? 1 : -1;
+		} else if (m->r_add32 && (type == m->r_add32 || type == m->r_sub32)) {
+			size = 4;
+			sign = type == m->r_add32 ? 1 : -1;
+		} else {
 			rd_diag(r->h, RSEQELF_WARNING, true, off,
 				"relocation type %u in %s against %s is not an absolute address: ignored",
 				type, s->name, tname);
@@ -266,6 +274,15 @@ apply_rel_section(struct reader *r, const struct sec *s, struct view *v)
 		}
 		val = sym.st_value + (rela ? (uint64_t) rl.r_addend
 				      : get_place(r, v, off, size));
+		if (sign != 0) {
+			/* A difference of addresses is not an address: the
+			   word keeps no section.  */
+			uint64_t place = get_place(r, v, off, size);
+
+			put_place(r, v, off, size,
+				  sign > 0 ? place + val : place - val);
+			continue;
+		}
 		put_place(r, v, off, size, val);
 		v->wsec[off / 8] = symbol_section(&sym);
 	}

@@ -95,8 +95,47 @@ check_signatures(struct reader *r)
 	}
 }
 
+/* The code of a c.s. must lie in one executable section: anything else
+   is a table pointing at the wrong place.  Disassembly reads from that
+   section.  */
 static void
-check_descriptor(struct reader *r, const struct cs_int *c)
+check_code(struct reader *r, struct cs_int *c)
+{
+	const struct rseqelf_cs *p = &c->pub;
+	rseqelf *h = r->h;
+	const struct sec *s;
+
+	if (h->type == ET_REL) {
+		if (c->start_sec == 0)
+			return;
+		s = rd_sec_bytes(r, c->start_sec);
+		if (s == NULL)
+			return;
+		if (p->post_commit_ip > s->nbytes) {
+			rd_diag(h, RSEQELF_ERROR, true, p->start_ip,
+				"critical section [0x%llx, 0x%llx) extends past the end of %s (0x%zx bytes)",
+				ULL(p->start_ip), ULL(p->post_commit_ip), s->name,
+				s->nbytes);
+			return;
+		}
+	} else {
+		s = rd_sec_by_addr(r, p->start_ip, p->post_commit_ip - p->start_ip);
+		if (s == NULL) {
+			rd_diag(h, RSEQELF_WARNING, true, p->start_ip,
+				"critical section [0x%llx, 0x%llx) is not inside one section of the file",
+				ULL(p->start_ip), ULL(p->post_commit_ip));
+			return;
+		}
+	}
+	if (!(s->shdr.sh_flags & SHF_EXECINSTR))
+		rd_diag(h, RSEQELF_WARNING, true, p->start_ip,
+			"critical section [0x%llx, 0x%llx) lies in %s, which is not executable",
+			ULL(p->start_ip), ULL(p->post_commit_ip), s->name);
+	c->code_sec = s - r->secs;
+}
+
+static void
+check_descriptor(struct reader *r, struct cs_int *c)
 {
 	const struct rseqelf_cs *p = &c->pub;
 	uint64_t limit = r->h->elfclass == 32 ? UINT32_MAX : UINT64_MAX;
@@ -133,6 +172,8 @@ check_descriptor(struct reader *r, const struct cs_int *c)
 		rd_diag(h, RSEQELF_ERROR, true, p->abort_ip,
 			"abort_ip 0x%llx lies inside the critical section [0x%llx, 0x%llx): the kernel rejects it",
 			ULL(p->abort_ip), ULL(p->start_ip), ULL(p->post_commit_ip));
+	if (c->range_ok)
+		check_code(r, c);
 }
 
 static int
