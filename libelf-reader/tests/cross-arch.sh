@@ -1,0 +1,66 @@
+#! /bin/sh
+# Every fixture scenario on every machine the reader supports, assembled and
+# linked with that machine's GNU binutils (and with lld where it handles the
+# machine): ET_REL, ET_EXEC, PIE and shared library, so relocatable
+# addresses, R_*_RELATIVE relocations (bfd writes the value too, lld only
+# the addend) and big-endian/32-bit layouts are all read back.  A machine
+# whose cross tools are missing is skipped.
+. "${srcdir:-.}/test-lib.sh"
+
+arches="x86_64 i386 aarch64 arm ppc64 ppc64le s390x riscv64"
+scenarios="basic:ptr_array padding:cs exitname:ptr_array legacy:legacy noexits:ptr_array"
+
+# lld_emul ARCH: whether ld.lld links ARCH objects here.
+lld_ok () {
+	have ld.lld || return 1
+	ld.lld -e rseq_fixture_entry -o "$work/lldprobe" "$1" >/dev/null 2>&1
+}
+
+for arch in $arches; do
+	as=$(as_for $arch)
+	ld=$(ld_for $arch)
+	if test -z "$as" || test -z "$ld"; then
+		skip "$arch: no $(triple_of $arch)-as/ld"
+		continue
+	fi
+	for sc in $scenarios; do
+		name=${sc%%:*}
+		table=${sc#*:}
+		base=$work/$arch-$name
+		if ! assemble $arch $name $base.o; then
+			not_ok "$arch $name: does not assemble"
+			continue
+		fi
+		check "$arch $name .o" fcheck $base.o --table=$table
+		variants="exec: pie:-pie so:-shared"
+		for v in $variants; do
+			suffix=${v%%:*}
+			flags=${v#*:}
+			if $ld $flags -e rseq_fixture_entry -o $base.$suffix $base.o; then
+				check "$arch $name bfd $suffix" fcheck $base.$suffix --table=$table
+			else
+				not_ok "$arch $name: $ld $flags failed"
+			fi
+		done
+		if lld_ok $base.o; then
+			for v in $variants; do
+				suffix=lld-${v%%:*}
+				flags=${v#*:}
+				if ld.lld $flags -e rseq_fixture_entry -o $base.$suffix $base.o; then
+					check "$arch $name lld ${v%%:*}" fcheck $base.$suffix --table=$table
+				else
+					not_ok "$arch $name: ld.lld $flags failed"
+				fi
+			done
+		elif test $name = basic; then
+			skip "$arch: ld.lld does not link $arch objects"
+		fi
+		# The command line prints what the library read, for every file kind.
+		if test $name = basic; then
+			for f in $base.o $base.pie $base.so; do
+				test -f $f && check "$arch cli $(basename $f)" cli_matches $f
+			done
+		fi
+	done
+done
+rt_finish

@@ -1,0 +1,50 @@
+#! /bin/sh
+# Exits found by disassembly.  A c.s. with no exit table that branches out
+# (tcs_a_dexit1/2 in fixtures/noexits.s) must list those targets as derived
+# exits when the reader can disassemble the machine, and must otherwise say
+# so in a note rather than silently return no exits.  --no-derive turns
+# the disassembly off.  With both a table and disassembly, disagreements
+# are reported.
+. "${srcdir:-.}/test-lib.sh"
+
+for arch in x86_64 i386 aarch64 arm ppc64 ppc64le s390x riscv64; do
+	as=$(as_for $arch)
+	ld=$(ld_for $arch)
+	if test -z "$as" || test -z "$ld"; then
+		skip "$arch: no $(triple_of $arch)-as/ld"
+		continue
+	fi
+	b=$work/$arch-noexits
+	if ! assemble $arch noexits $b.o \
+	    || ! $ld -pie -e rseq_fixture_entry -o $b $b.o; then
+		not_ok "$arch: noexits does not build"
+		continue
+	fi
+	if can_derive $b; then
+		check "$arch: derived exits" fcheck $b --table=ptr_array
+		check "$arch: derived exits, .o" fcheck $b.o --table=ptr_array
+		check "$arch: derived exits, cli" cli_matches $b
+	else
+		check "$arch: cannot derive, says so" fcheck $b --diag='note:*'
+	fi
+	check "$arch: --no-derive" fcheck $b --no-derive
+	check "$arch: --no-derive, cli" cli_matches $b --no-derive
+done
+
+b=$work/x86_64-noexits
+if test -f $b && can_derive $b; then
+	for sc in diag-undeclared:xexit_u,xcs_u_start diag-unreached:xexit_r,xcs_r_start; do
+		name=${sc%%:*}
+		f=$work/$name
+		if assemble x86_64 $name $f.o \
+		    && $(ld_for x86_64) -pie -e rseq_fixture_entry -o $f $f.o; then
+			check "$name" fcheck $f --diag=note:${sc#*:}
+			check "$name, no derive: no finding" fcheck $f --no-derive
+		else
+			not_ok "$name: does not build"
+		fi
+	done
+else
+	skip "declared/derived disagreement: the reader cannot derive x86-64 exits"
+fi
+rt_finish
