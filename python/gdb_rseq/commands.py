@@ -75,6 +75,9 @@ them, e.g. through `info rseq threads'."""
     def invoke(self, arg, from_tty):
         arg = arg.strip()
         regs = _registry.registry
+        # C.s. missing from the tables but armed by a thread (JIT code)
+        # are listed too.
+        _threads.learn_armed()
         if arg.startswith("/"):
             try:
                 pat = re.compile(arg[1:])

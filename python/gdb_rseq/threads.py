@@ -238,6 +238,24 @@ def state(thread):
     return ThreadRseq(a, cpu_start, cpu, rseq_cs, cs, inside, sig, pc, how)
 
 
+def learn_armed(inferior=None):
+    """Make sure the registry knows the c.s. armed by each thread of
+    INFERIOR (default: the selected one), learning unknown ones (JIT code,
+    stripped tables) from memory.  Returns how many threads had one."""
+    inf = inferior or gdb.selected_inferior()
+    if not inf.pid:
+        return 0
+    n = 0
+    for t in inf.threads():
+        try:
+            value = read_rseq_cs(t)
+        except (gdb.error, gdb.MemoryError):
+            continue
+        if _armed(inf, value) is not None:
+            n += 1
+    return n
+
+
 def _install():
     gdb.events.exited.connect(_forget)
     gdb.events.new_objfile.connect(_forget)
