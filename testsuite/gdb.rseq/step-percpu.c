@@ -65,9 +65,9 @@ add_hundred_inline (void)
 {
   int i;
 
-  for (i = 0; i < 100; i++)
-    while (inline_addv (counters, 1, rseq_test_cpu ()) != 0) aborts++;
-  marker ();
+  for (i = 0; i < 100; i++)	/* inline loop */
+    while (inline_addv (counters, 1, rseq_test_cpu ()) != 0) aborts++; /* inline line */
+  marker ();			/* after inline loop */
 }
 
 /* 100 updates through calls.  */
@@ -76,9 +76,9 @@ add_hundred (void)
 {
   int i;
 
-  for (i = 0; i < 100; i++)
-    add_one ();
-  marker ();
+  for (i = 0; i < 100; i++)	/* call loop */
+    add_one ();			/* call loop body */
+  marker ();			/* after call loop */
 }
 
 /* Compare-and-store: the "not equal" exit, then the commit.  Returns
