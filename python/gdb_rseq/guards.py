@@ -115,10 +115,17 @@ class _Guards:
         sw = any(bp.type == gdb.BP_WATCHPOINT and bp.enabled
                  and bp.number > 0 and bp != going
                  for bp in gdb.breakpoints())
-        if sw != self.for_watchpoints:
-            self.for_watchpoints = sw
+        if sw == self.for_watchpoints:
+            return
+        self.for_watchpoints = sw
+        if sw:
             if gdb.selected_inferior().pid:
                 self._update()
+        else:
+            # Called from GDB's breakpoint observers: deleting other
+            # breakpoints while "delete" or "disable" walks the list
+            # crashes GDB 13, so the guards go once that is over.
+            gdb.post_event(self._update)
 
     def forget(self):
         # The inferior is gone; breakpoint addresses are stale.
