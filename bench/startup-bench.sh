@@ -1,0 +1,121 @@
+#! /bin/sh
+# GDB start-up cost of gdb-rseq on a program with many rseq critical
+# sections: time from launch to the end of `gdb -batch PROGRAM' (which
+# reads the program, so gdb-rseq reads its tables), with and without the
+# extension, alternating in one run.  Prints medians and their ratio, and
+# the median time gdb-rseq's registry takes to load the tables alone.
+#
+#   top_builddir=BUILD top_srcdir=SRC sh bench/startup-bench.sh
+#
+# Environment: GDB (default gdb), CS_COUNT (default 100000), RUNS
+# (default 7), BENCH_DIR (default $top_builddir/bench/startup-bench.d).
+set -eu
+
+: "${top_builddir:?set top_builddir to the build tree}"
+GDB=${GDB:-gdb}
+CS_COUNT=${CS_COUNT:-100000}
+RUNS=${RUNS:-7}
+BENCH_DIR=${BENCH_DIR:-$top_builddir/bench/startup-bench.d}
+LOADER=$top_builddir/gdb-rseq-uninstalled.py
+CC=${CC:-gcc}
+
+if [ ! -f "$LOADER" ]; then
+	echo "startup-bench: $LOADER is missing; run make first" >&2
+	exit 1
+fi
+case $(uname -m) in
+x86_64) ;;
+*) echo "startup-bench: the generated program is x86-64 assembly; skipped"
+   exit 0 ;;
+esac
+mkdir -p "$BENCH_DIR"
+prog=$BENCH_DIR/cs-$CS_COUNT
+
+# A PIE with CS_COUNT c.s. laid out as librseq does: descriptors in
+# __rseq_cs, pointers in __rseq_cs_ptr_array, abort handlers (after the
+# signature) in __rseq_failure.
+if [ ! -x "$prog" ]; then
+	awk -v n="$CS_COUNT" 'BEGIN {
+	  print "\t.text\n\t.globl main\n\t.type main, @function"
+	  print "main:\n\txorl %eax, %eax\n\tret"
+	  for (i = 0; i < n; i++) {
+	    printf "cs%d_start:\n\tmovq %%rax, (%%rdi)\n\taddq $1, %%rax\n", i
+	    printf "cs%d_post:\n\tret\n", i
+	    printf "\t.pushsection __rseq_failure, \"ax\"\n"
+	    printf "\t.byte 0x0f, 0xb9, 0x3d\n\t.long 0x53053053\n"
+	    printf "cs%d_abort:\n\tjmp cs%d_start\n\t.popsection\n", i, i
+	    printf "\t.pushsection __rseq_cs, \"aw\"\n\t.balign 32\n"
+	    printf "cs%d_desc:\n\t.long 0, 0\n\t.quad cs%d_start\n", i, i
+	    printf "\t.quad cs%d_post - cs%d_start\n\t.quad cs%d_abort\n", i, i, i
+	    printf "\t.popsection\n"
+	    printf "\t.pushsection __rseq_cs_ptr_array, \"aw\"\n"
+	    printf "\t.quad cs%d_desc\n\t.popsection\n", i
+	  }
+	  print "\t.section .note.GNU-stack, \"\", @progbits"
+	}' > "$prog.s"
+	$CC -pie -o "$prog.tmp" "$prog.s"
+	mv "$prog.tmp" "$prog"
+	rm -f "$prog.s"
+fi
+
+now_us () {
+	t=$(date +%s%N)
+	echo $((t / 1000))
+}
+
+# The median of the numbers on standard input.
+median () {
+	sort -n | awk '{ v[NR] = $1 } END {
+	  if (NR % 2) print v[(NR + 1) / 2];
+	  else print int((v[NR / 2] + v[NR / 2 + 1]) / 2) }'
+}
+
+# Warm the page cache and check that the extension sees the tables.
+"$GDB" -nx -batch "$prog" >/dev/null 2>&1
+seen=$("$GDB" -nx -batch -iex "source $LOADER" \
+	-ex 'maint rseq check' "$prog" 2>&1 | sed -n 's/.*: \([0-9]*\) critical sections.*/\1/p')
+if [ "$seen" != "$CS_COUNT" ]; then
+	echo "startup-bench: gdb-rseq saw '${seen}' c.s. in $prog, expected $CS_COUNT" >&2
+	exit 1
+fi
+
+stock=$BENCH_DIR/stock.times
+ext=$BENCH_DIR/ext.times
+: > "$stock"
+: > "$ext"
+i=0
+while [ $i -lt "$RUNS" ]; do
+	t0=$(now_us)
+	"$GDB" -nx -batch "$prog" >/dev/null 2>&1
+	t1=$(now_us)
+	"$GDB" -nx -batch -iex "source $LOADER" "$prog" >/dev/null 2>&1
+	t2=$(now_us)
+	echo $((t1 - t0)) >> "$stock"
+	echo $((t2 - t1)) >> "$ext"
+	i=$((i + 1))
+done
+m_stock=$(median < "$stock")
+m_ext=$(median < "$ext")
+
+# The registry alone: drop and re-read the program's tables.
+load_ms=$("$GDB" -nx -batch -iex "source $LOADER" -ex "python
+import time, gdb
+from gdb_rseq import registry
+o = gdb.objfiles()[0]
+t = []
+for _ in range($RUNS):
+    registry.registry.drop_objfile(o)
+    t0 = time.perf_counter()
+    registry.registry.add_objfile(o)
+    t.append(time.perf_counter() - t0)
+t.sort()
+print('%.1f' % (t[len(t) // 2] * 1e3))
+" "$prog" 2>&1 | tail -n 1)
+
+echo "startup-bench: gdb -batch on a PIE with $CS_COUNT rseq c.s., $RUNS runs each"
+awk -v s="$m_stock" -v e="$m_ext" -v l="$load_ms" -v n="$CS_COUNT" 'BEGIN {
+  printf "  stock GDB:          %8.1f ms (median)\n", s / 1000
+  printf "  GDB with gdb-rseq:  %8.1f ms (median)\n", e / 1000
+  printf "  ratio:              %8.2f\n", e / s
+  printf "  registry load of %d c.s.: %s ms (median)\n", n, l
+}'
