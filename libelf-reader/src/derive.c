@@ -110,12 +110,37 @@ struct insn {
 };
 
 static void
+append_str(struct insn *in, const char *str, size_t max)
+{
+	size_t room = sizeof in->text - 1 - in->len;
+	size_t n = strnlen(str, room < max ? room : max);
+
+	memcpy(in->text + in->len, str, n);
+	in->len += n;
+	in->text[in->len] = '\0';
+}
+
+/* Every c.s. instruction goes through here several times: the "%s" and
+   "%.*s" the disassemblers mostly use are copied without vsnprintf, which
+   would otherwise take most of the time of a large file.  */
+static void
 append(struct insn *in, const char *fmt, va_list ap)
 {
 	int n;
 
 	if (in->len >= sizeof in->text - 1)
 		return;
+	if (strcmp(fmt, "%s") == 0) {
+		append_str(in, va_arg(ap, const char *), SIZE_MAX);
+		return;
+	}
+	if (strcmp(fmt, "%.*s") == 0) {
+		int prec = va_arg(ap, int);
+		const char *str = va_arg(ap, const char *);
+
+		append_str(in, str, prec < 0 ? SIZE_MAX : (size_t) prec);
+		return;
+	}
 	n = vsnprintf(in->text + in->len, sizeof in->text - in->len, fmt, ap);
 	if (n > 0)
 		in->len += (size_t) n < sizeof in->text - in->len
@@ -156,11 +181,20 @@ print_address(bfd_vma addr, struct disassemble_info *info)
 {
 	struct insn *in = info->stream;
 
+	char hex[19], *p = hex + sizeof hex;
+
 	if (!in->has_addr) {
 		in->has_addr = true;
 		in->addr = addr;
 	}
-	info->fprintf_func(info->stream, "0x%llx", ULL(addr));
+	*--p = '\0';
+	do
+		*--p = "0123456789abcdef"[addr & 0xf];
+	while ((addr >>= 4) != 0);
+	*--p = 'x';
+	*--p = '0';
+	(void) info;
+	append_str(in, p, SIZE_MAX);
 }
 
 static void
@@ -421,6 +455,29 @@ classify(unsigned em, const char *text)
 	return (struct classified) { FLOW_NONE, false };
 }
 
+/* One decoded instruction that changes the flow, with its branch target relative to its own
+   address so that a decoding can be reused for the same bytes elsewhere.  */
+struct dinsn {
+	uint64_t off;		/* from start_ip */
+	int64_t rel;		/* target - address, when has_target */
+	uint32_t text;		/* offset in the text pool, for diagnostics */
+	uint8_t flow;		/* enum flow */
+	bool has_target;
+};
+
+/* Decodings of c.s. bodies, by their bytes.  Files made of many copies of
+   a few inline functions (librseq's, generated ones) decode each body
+   once; libopcodes' printing is what a large file's time goes to.  */
+struct body {
+	uint64_t hash;
+	const unsigned char *bytes;	/* in the section image */
+	uint64_t size;
+	size_t first;		/* in insns[] */
+	size_t n;
+	bool truncated;		/* decoding stopped early, at STOP */
+	uint64_t stop;		/* from start_ip */
+};
+
 struct deriver {
 	struct reader *r;
 	disassembler_ftype print;
@@ -430,6 +487,13 @@ struct deriver {
 	bool has_table;
 	const char *table_name;
 	size_t buffer_sec;
+
+	struct dinsn *insns;
+	size_t ninsns, insns_cap;
+	char *text;
+	size_t ntext, text_cap;
+	struct body *bodies;	/* open addressing, power-of-two size */
+	size_t nbodies, bodies_cap;
 };
 
 static bool
@@ -481,47 +545,108 @@ check_unreached(struct deriver *d, size_t k, size_t first)
 	}
 }
 
-static const char *
-insn_text(struct deriver *d)
+static int
+grow(void **p, size_t *cap, size_t need, size_t size)
 {
-	char *t = d->in.text;
+	size_t ncap = *cap ? *cap : 64;
+	void *np;
 
-	while (*t == ' ' || *t == '\t')
-		t++;
-	for (char *p = t; *p; p++)
-		if (*p == '\t')
-			*p = ' ';
-	return t;
+	if (need <= *cap)
+		return 0;
+	while (ncap < need)
+		ncap *= 2;
+	np = realloc(*p, ncap * size);
+	if (np == NULL)
+		return -1;
+	*p = np;
+	*cap = ncap;
+	return 0;
 }
 
-/* Disassemble one c.s.; returns -1 only when out of memory.  */
+/* Keep the text of instructions a diagnostic may quote.  */
 static int
-derive_one(struct deriver *d, size_t k)
+keep_text(struct deriver *d, const char *t, uint32_t *where)
 {
-	struct reader *r = d->r;
-	rseqelf *h = r->h;
-	struct cs_int *c = &h->cs[k];
-	uint64_t start = c->pub.start_ip, end = c->pub.post_commit_ip;
-	size_t first_derived = r->nex;
-	bool complete = true;
-	const struct sec *s;
+	size_t n = strlen(t) + 1;
 
-	/* validate.c found the section, or said why there is none.  */
-	s = rd_sec_bytes(r, c->code_sec);
-	if (s == NULL)
-		return 0;
-	if (d->buffer_sec != c->code_sec) {
-		d->buffer_sec = c->code_sec;
-		d->info.buffer = (bfd_byte *) s->bytes;
-		d->info.buffer_vma = h->type == ET_REL ? 0 : s->shdr.sh_addr;
-		d->info.buffer_length = s->nbytes;
-		d->info.section = NULL;
+	while (*t == ' ' || *t == '\t')
+		t++, n--;
+	if (grow((void **) &d->text, &d->text_cap, d->ntext + n, 1) < 0)
+		return -1;
+	*where = d->ntext;
+	for (size_t i = 0; i < n; i++)
+		d->text[d->ntext++] = t[i] == '\t' ? ' ' : t[i];
+	return 0;
+}
+
+static uint64_t
+hash_bytes(const unsigned char *p, uint64_t n)
+{
+	uint64_t h = 0xcbf29ce484222325ull;	/* FNV-1a */
+
+	for (uint64_t i = 0; i < n; i++)
+		h = (h ^ p[i]) * 0x100000001b3ull;
+	return h ^ n;
+}
+
+static struct body *
+find_body(struct deriver *d, uint64_t hash, const unsigned char *bytes,
+	  uint64_t size)
+{
+	size_t mask = d->bodies_cap - 1;
+
+	for (size_t i = hash & mask;; i = (i + 1) & mask) {
+		struct body *b = &d->bodies[i];
+
+		if (b->bytes == NULL)
+			return b;
+		if (b->hash == hash && b->size == size
+		    && memcmp(b->bytes, bytes, size) == 0)
+			return b;
 	}
+}
 
+static int
+add_body(struct deriver *d, const struct body *nb)
+{
+	if (2 * (d->nbodies + 1) > d->bodies_cap) {
+		struct body *old = d->bodies;
+		size_t oldcap = d->bodies_cap;
+
+		d->bodies_cap = oldcap ? oldcap * 2 : 256;
+		d->bodies = calloc(d->bodies_cap, sizeof *d->bodies);
+		if (d->bodies == NULL) {
+			d->bodies = old;
+			d->bodies_cap = oldcap;
+			return -1;
+		}
+		for (size_t i = 0; i < oldcap; i++)
+			if (old[i].bytes != NULL)
+				*find_body(d, old[i].hash, old[i].bytes,
+					   old[i].size) = old[i];
+		free(old);
+	}
+	*find_body(d, nb->hash, nb->bytes, nb->size) = *nb;
+	d->nbodies++;
+	return 0;
+}
+
+/* Decode [START, END) into insns[B->first...].  A body is worth keeping
+   for reuse only if its decoding depends on nothing but its bytes: every
+   instruction inside the range, no absolute branch.  */
+static int
+decode(struct deriver *d, uint64_t start, uint64_t end, struct body *b,
+       bool *reusable)
+{
+	unsigned em = d->r->h->machine;
+
+	*reusable = em != EM_PPC64;	/* ba/bla/bca branch to absolute addresses */
+	b->first = d->ninsns;
+	b->n = 0;
+	b->truncated = false;
 	for (uint64_t pc = start; pc < end;) {
 		struct classified cl;
-		uint64_t target;
-		bool has_target;
+		struct dinsn *di;
 		int len;
 
 		d->in.len = 0;
@@ -533,13 +658,12 @@ derive_one(struct deriver *d, size_t k)
 		d->info.target = 0;
 		len = d->print(pc, &d->info);
 		if (len <= 0 || d->in.mem_error) {
-			rd_diag(h, RSEQELF_WARNING, true, pc,
-				"cannot decode the instruction at 0x%llx: the rest of [0x%llx, 0x%llx) is not searched for exits",
-				ULL(pc), ULL(start), ULL(end));
-			complete = false;
-			break;
+			b->truncated = true;
+			b->stop = pc - start;
+			*reusable &= !d->in.mem_error;
+			return 0;
 		}
-		cl = classify(h->machine, d->in.text);
+		cl = classify(em, d->in.text);
 		if (cl.flow == FLOW_NONE && d->info.insn_info_valid) {
 			switch (d->info.insn_type) {
 			case dis_branch:
@@ -556,40 +680,118 @@ derive_one(struct deriver *d, size_t k)
 				break;
 			}
 		}
-		has_target = !cl.indirect && (d->in.has_addr
-					      || (d->info.insn_info_valid
-						  && d->info.target != 0));
-		target = d->info.insn_info_valid && d->info.target != 0
-			? d->info.target : d->in.addr;
+		if (cl.flow == FLOW_NONE) {
+			pc += len;
+			continue;
+		}
+		if (grow((void **) &d->insns, &d->insns_cap, d->ninsns + 1,
+			 sizeof *d->insns) < 0)
+			return -1;
+		di = &d->insns[d->ninsns];
+		di->off = pc - start;
+		di->flow = cl.flow;
+		di->has_target = !cl.indirect
+			&& (d->in.has_addr || (d->info.insn_info_valid
+					       && d->info.target != 0));
+		di->rel = (int64_t) ((d->info.insn_info_valid && d->info.target != 0
+				      ? d->info.target : d->in.addr) - pc);
+		if (keep_text(d, d->in.text, &di->text) < 0)
+			return -1;
+		/* x86's far jumps and calls name an absolute address.  */
+		if (di->has_target && (strncmp(d->text + di->text, "ljmp", 4) == 0
+				       || strncmp(d->text + di->text, "lcall", 5) == 0))
+			*reusable = false;
+		d->ninsns++;
+		b->n++;
+		pc += len;
+		if (pc > end)
+			*reusable = false;	/* read bytes past the range */
+	}
+	return 0;
+}
 
-		switch (cl.flow) {
+/* Disassemble one c.s. (or reuse the decoding of identical bytes) and
+   judge its branches.  Returns -1 only when out of memory.  */
+static int
+derive_one(struct deriver *d, size_t k)
+{
+	struct reader *r = d->r;
+	rseqelf *h = r->h;
+	struct cs_int *c = &h->cs[k];
+	uint64_t start = c->pub.start_ip, end = c->pub.post_commit_ip;
+	size_t first_derived = r->nex;
+	const unsigned char *bytes;
+	struct body *b, nb;
+	const struct sec *s;
+	uint64_t base;
+
+	/* validate.c found the section, or said why there is none.  */
+	s = rd_sec_bytes(r, c->code_sec);
+	if (s == NULL)
+		return 0;
+	base = h->type == ET_REL ? 0 : s->shdr.sh_addr;
+	bytes = s->bytes + (start - base);
+	nb.hash = hash_bytes(bytes, end - start);
+	nb.bytes = bytes;
+	nb.size = end - start;
+	b = d->bodies_cap ? find_body(d, nb.hash, bytes, nb.size) : NULL;
+	if (b == NULL || b->bytes == NULL) {
+		bool reusable;
+		size_t mark = d->ninsns;
+
+		if (d->buffer_sec != c->code_sec) {
+			d->buffer_sec = c->code_sec;
+			d->info.buffer = (bfd_byte *) s->bytes;
+			d->info.buffer_vma = base;
+			d->info.buffer_length = s->nbytes;
+			d->info.section = NULL;
+		}
+		if (decode(d, start, end, &nb, &reusable) < 0)
+			return -1;
+		if (reusable) {
+			if (add_body(d, &nb) < 0)
+				return -1;
+		} else {
+			/* Use it this once.  */
+			d->ninsns = mark + nb.n;
+		}
+		b = &nb;
+	}
+
+	for (size_t i = b->first; i < b->first + b->n; i++) {
+		const struct dinsn *di = &d->insns[i];
+		const char *text = d->text + di->text;
+		uint64_t pc = start + di->off;
+		uint64_t target = pc + (uint64_t) di->rel;
+
+		switch ((enum flow) di->flow) {
 		case FLOW_NONE:
 			break;
 		case FLOW_SYSCALL:
 			c->pub.has_syscall = 1;
 			rd_diag(h, RSEQELF_WARNING, true, pc,
 				"system call inside the critical section [0x%llx, 0x%llx): %s",
-				ULL(start), ULL(end), insn_text(d));
+				ULL(start), ULL(end), text);
 			break;
 		case FLOW_RETURN:
 			rd_diag(h, RSEQELF_NOTE, true, pc,
 				"%s leaves the critical section [0x%llx, 0x%llx) for an address not known from the file",
-				insn_text(d), ULL(start), ULL(end));
+				text, ULL(start), ULL(end));
 			break;
 		case FLOW_CALL:
 		case FLOW_JUMP:
 		case FLOW_COND:
-			if (cl.flow == FLOW_CALL) {
+			if (di->flow == FLOW_CALL) {
 				c->pub.has_call = 1;
 				rd_diag(h, RSEQELF_WARNING, true, pc,
 					"call inside the critical section [0x%llx, 0x%llx): %s",
-					ULL(start), ULL(end), insn_text(d));
+					ULL(start), ULL(end), text);
 			}
-			if (!has_target) {
-				if (cl.flow != FLOW_CALL)
+			if (!di->has_target) {
+				if (di->flow != FLOW_CALL)
 					rd_diag(h, RSEQELF_NOTE, true, pc,
 						"indirect branch in the critical section [0x%llx, 0x%llx): %s: its target is not known from the file",
-						ULL(start), ULL(end), insn_text(d));
+						ULL(start), ULL(end), text);
 				break;
 			}
 			if (target >= start && target < end)
@@ -605,10 +807,16 @@ derive_one(struct deriver *d, size_t k)
 				return -1;
 			break;
 		}
-		pc += len;
 	}
-	if (complete)
+	if (b->truncated) {
+		uint64_t pc = start + b->stop;
+
+		rd_diag(h, RSEQELF_WARNING, true, pc,
+			"cannot decode the instruction at 0x%llx: the rest of [0x%llx, 0x%llx) is not searched for exits",
+			ULL(pc), ULL(start), ULL(end));
+	} else {
 		check_unreached(d, k, first_derived);
+	}
 	return 0;
 }
 
@@ -654,6 +862,9 @@ rd_derive(struct reader *r, size_t ndeclared)
 	disassemble_free_target(&d.info);
 out:
 	pthread_mutex_unlock(&opcodes_lock);
+	free(d.insns);
+	free(d.text);
+	free(d.bodies);
 	return ret;
 }
 

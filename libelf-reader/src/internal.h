@@ -155,7 +155,7 @@ void rd_views_free(struct reader *r);
 int rd_read_tables(struct reader *r);
 int rd_add_exit(struct reader *r, size_t cs, uint64_t ip,
 		enum rseqelf_exit_kind kind);
-int rd_merge_exits(struct reader *r);
+int rd_merge_exits(struct reader *r, size_t ndeclared);
 
 /* validate.c */
 void rd_validate(struct reader *r);

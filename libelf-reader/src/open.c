@@ -163,6 +163,7 @@ open_image(const void *buf, size_t size, const char *name, unsigned flags,
 	   struct rseqelf_error *err)
 {
 	struct reader r = { 0 };
+	size_t ndeclared;
 	GElf_Ehdr eh;
 	rseqelf *h;
 	int cls;
@@ -231,15 +232,16 @@ open_image(const void *buf, size_t size, const char *name, unsigned flags,
 	if (rd_load_views(&r) < 0 || rd_read_tables(&r) < 0)
 		goto oom;
 	rd_validate(&r);
+	ndeclared = r.nex;
 	if (h->ncs > 0 && !(flags & RSEQELF_NO_DERIVE)) {
 		if (!h->derive_ok)
 			rd_diag(h, RSEQELF_NOTE, false, 0,
 				"derived exits unavailable for %s: only declared exits are known",
 				rseqelf_machine_name(h));
-		else if (rd_derive(&r, r.nex) < 0)
+		else if (rd_derive(&r, ndeclared) < 0)
 			goto oom;
 	}
-	if (rd_merge_exits(&r) < 0)
+	if (rd_merge_exits(&r, ndeclared) < 0)
 		goto oom;
 	if (h->diag_oom) {
 		h->diag_oom = false;

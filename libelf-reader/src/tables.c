@@ -172,6 +172,28 @@ cmp_exit(const void *a, const void *b)
 	return (int) x->kind - (int) y->kind;
 }
 
+/* Tables are mostly written in address order already: sorting is then a
+   check.  */
+static void
+sort_exits(struct exit_tmp *ex, size_t n)
+{
+	for (size_t i = 1; i < n; i++)
+		if (cmp_exit(&ex[i - 1], &ex[i]) > 0) {
+			qsort(ex, n, sizeof *ex, cmp_exit);
+			return;
+		}
+}
+
+static void
+sort_cs(struct cs_int *cs, size_t n)
+{
+	for (size_t i = 1; i < n; i++)
+		if (cmp_cs(&cs[i - 1], &cs[i]) > 0) {
+			qsort(cs, n, sizeof *cs, cmp_cs);
+			return;
+		}
+}
+
 static int
 read_exits(struct reader *r)
 {
@@ -220,7 +242,7 @@ read_exits(struct reader *r)
 				return -1;
 		}
 	}
-	qsort(r->ex, r->nex, sizeof *r->ex, cmp_exit);
+	sort_exits(r->ex, r->nex);
 	return 0;
 }
 
@@ -258,35 +280,47 @@ rd_read_tables(struct reader *r)
 		walk_ptr_array(r, h->cs, &h->ncs);
 	else
 		walk_stride(r, v, h->cs, &h->ncs);
-	qsort(h->cs, h->ncs, sizeof *h->cs, cmp_cs);
+	sort_cs(h->cs, h->ncs);
 	return read_exits(r);
 }
 
-/* Hand the exits over to the handle: sorted by c.s. then address, one
-   entry per address, DECLARED winning over DERIVED.  */
-int
-rd_merge_exits(struct reader *r)
+static void
+add_to_handle(rseqelf *h, const struct exit_tmp *e, const struct exit_tmp **last)
 {
+	struct rseqelf_cs *c = &h->cs[e->cs].pub;
+
+	/* One entry per address: DECLARED sorts first and wins.  */
+	if (*last != NULL && (*last)->cs == e->cs && (*last)->ip == e->ip)
+		return;
+	*last = e;
+	if (c->nexits == 0)
+		c->exits = &h->exits[h->nexits];
+	h->exits[h->nexits++] = (struct rseqelf_exit) { e->ip, e->kind };
+	c->nexits++;
+}
+
+/* Hand the exits over to the handle, sorted by c.s. then address.
+   r->ex holds the declared exits, sorted, then the derived ones: sort
+   those and merge the two runs.  */
+int
+rd_merge_exits(struct reader *r, size_t ndeclared)
+{
+	const struct exit_tmp *a = r->ex, *ae = r->ex + ndeclared;
+	const struct exit_tmp *b = ae, *be = r->ex + r->nex;
+	const struct exit_tmp *last = NULL;
 	rseqelf *h = r->h;
-	size_t n = 0;
 
 	if (r->nex == 0)
 		return 0;
-	qsort(r->ex, r->nex, sizeof *r->ex, cmp_exit);
+	sort_exits(r->ex + ndeclared, r->nex - ndeclared);
 	h->exits = malloc(r->nex * sizeof *h->exits);
 	if (h->exits == NULL)
 		return -1;
-	for (size_t i = 0; i < r->nex; i++) {
-		const struct exit_tmp *e = &r->ex[i];
-		struct rseqelf_cs *c = &h->cs[e->cs].pub;
-
-		if (i > 0 && e->cs == r->ex[i - 1].cs && e->ip == r->ex[i - 1].ip)
-			continue;
-		if (c->nexits == 0)
-			c->exits = &h->exits[n];
-		h->exits[n++] = (struct rseqelf_exit) { e->ip, e->kind };
-		c->nexits++;
+	while (a < ae || b < be) {
+		if (b == be || (a < ae && cmp_exit(a, b) <= 0))
+			add_to_handle(h, a++, &last);
+		else
+			add_to_handle(h, b++, &last);
 	}
-	h->nexits = n;
 	return 0;
 }

@@ -1,5 +1,7 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
 /* rseq-readelf: display the restartable-sequence tables of ELF files.  */
+/* fputs_unlocked, fwrite_unlocked.  */
+#define _GNU_SOURCE 1
 #include <config.h>
 
 #include <errno.h>
@@ -152,7 +154,7 @@ print_table(const rseqelf *h, FILE *out)
 static void
 json_string(const char *s, FILE *out)
 {
-	fputc('"', out);
+	putc_unlocked('"', out);
 	for (const unsigned char *p = (const unsigned char *) s; *p; p++) {
 		switch (*p) {
 		case '"':
@@ -176,10 +178,36 @@ json_string(const char *s, FILE *out)
 			if (*p < 0x20 || *p == 0x7f)
 				fprintf(out, "\\u%04x", *p);
 			else
-				fputc(*p, out);
+				putc_unlocked(*p, out);
 		}
 	}
-	fputc('"', out);
+	putc_unlocked('"', out);
+}
+
+/* JSON for a million critical sections is tens of megabytes: numbers and
+   strings are written without going through printf.  */
+static void
+put(const char *str, FILE *out)
+{
+	fputs_unlocked(str, out);
+}
+
+static void
+put_u64(uint64_t v, FILE *out)
+{
+	char buf[20], *p = buf + sizeof buf;
+
+	do
+		*--p = '0' + v % 10;
+	while ((v /= 10) != 0);
+	fwrite_unlocked(p, 1, buf + sizeof buf - p, out);
+}
+
+static void
+put_field(const char *name, uint64_t v, FILE *out)
+{
+	put(name, out);
+	put_u64(v, out);
 }
 
 static void
@@ -187,53 +215,56 @@ print_json(const rseqelf *h, FILE *out)
 {
 	size_t n = rseqelf_cs_count(h);
 
-	fputs("{\"file\": ", out);
+	put("{\"file\": ", out);
 	json_string(rseqelf_name(h), out);
-	fputs(", \"machine\": ", out);
+	put(", \"machine\": ", out);
 	json_string(rseqelf_machine_name(h), out);
-	fprintf(out, ", \"class\": %d, \"endianness\": \"%s\",\n"
-		" \"critical_sections\": [", rseqelf_class(h),
-		rseqelf_big_endian(h) ? "big" : "little");
+	put_field(", \"class\": ", rseqelf_class(h), out);
+	put(rseqelf_big_endian(h) ? ", \"endianness\": \"big\",\n"
+	    : ", \"endianness\": \"little\",\n", out);
+	put(" \"critical_sections\": [", out);
 	for (size_t i = 0; i < n; i++) {
 		const struct rseqelf_cs *c = rseqelf_cs_at(h, i);
 
-		fprintf(out, "%s\n  {\"start_ip\": %" PRIu64
-			", \"post_commit_ip\": %" PRIu64
-			", \"abort_ip\": %" PRIu64 ", \"descriptor\": ",
-			i ? "," : "", c->start_ip, c->post_commit_ip,
-			c->abort_ip);
+		put(i ? ",\n  " : "\n  ", out);
+		put_field("{\"start_ip\": ", c->start_ip, out);
+		put_field(", \"post_commit_ip\": ", c->post_commit_ip, out);
+		put_field(", \"abort_ip\": ", c->abort_ip, out);
 		if (c->has_descriptor)
-			fprintf(out, "%" PRIu64, c->descriptor);
+			put_field(", \"descriptor\": ", c->descriptor, out);
 		else
-			fputs("null", out);
-		fputs(", \"signature\": ", out);
+			put(", \"descriptor\": null", out);
 		if (c->has_signature)
-			fprintf(out, "%" PRIu32, c->signature);
+			put_field(", \"signature\": ", c->signature, out);
 		else
-			fputs("null", out);
-		fprintf(out, ", \"flags\": %" PRIu32 ", \"version\": %" PRIu32
-			", \"exits\": [", c->flags, c->version);
-		for (size_t k = 0; k < c->nexits; k++)
-			fprintf(out, "%s{\"ip\": %" PRIu64 ", \"kind\": \"%s\"}",
-				k ? ", " : "", c->exits[k].ip,
-				rseqelf_exit_kind_name(c->exits[k].kind));
-		fputs("]}", out);
+			put(", \"signature\": null", out);
+		put_field(", \"flags\": ", c->flags, out);
+		put_field(", \"version\": ", c->version, out);
+		put(", \"exits\": [", out);
+		for (size_t k = 0; k < c->nexits; k++) {
+			put_field(k ? ", {\"ip\": " : "{\"ip\": ", c->exits[k].ip,
+				  out);
+			put(c->exits[k].kind == RSEQELF_EXIT_DECLARED
+			    ? ", \"kind\": \"declared\"}"
+			    : ", \"kind\": \"derived\"}", out);
+		}
+		put("]}", out);
 	}
-	fputs(n ? "\n ],\n \"diagnostics\": [" : "],\n \"diagnostics\": [", out);
+	put(n ? "\n ],\n \"diagnostics\": [" : "],\n \"diagnostics\": [", out);
 	for (size_t i = 0; i < rseqelf_diag_count(h); i++) {
 		const struct rseqelf_diag *d = rseqelf_diag_at(h, i);
 
-		fprintf(out, "%s\n  {\"severity\": \"%s\", \"ip\": ",
-			i ? "," : "", rseqelf_severity_name(d->severity));
+		put(i ? ",\n  {\"severity\": \"" : "\n  {\"severity\": \"", out);
+		put(rseqelf_severity_name(d->severity), out);
 		if (d->has_ip)
-			fprintf(out, "%" PRIu64, d->ip);
+			put_field("\", \"ip\": ", d->ip, out);
 		else
-			fputs("null", out);
-		fputs(", \"message\": ", out);
+			put("\", \"ip\": null", out);
+		put(", \"message\": ", out);
 		json_string(d->message, out);
-		fputc('}', out);
+		putc_unlocked('}', out);
 	}
-	fputs(rseqelf_diag_count(h) ? "\n ]}" : "]}", out);
+	put(rseqelf_diag_count(h) ? "\n ]}" : "]}", out);
 }
 
 int
