@@ -126,6 +126,8 @@ class _Entry:
         self.bias = 0
         self.cache = {}
         self.derive = derive            # exits still to be derived
+        # Read from memory before the loader relocated it: read again.
+        self.provisional = False
 
     def set_bias(self, bias):
         if bias != self.bias:
@@ -236,6 +238,12 @@ class Registry:
     def invalidate_bias(self):
         self._dirty = True
 
+    def note_stop(self):
+        """The inferior stopped: tables read from memory too early can be
+        read again."""
+        if any(e.provisional for e in self._entries.values()):
+            self._dirty = True
+
     # ---- rebasing ----------------------------------------------------
 
     def _check_relocation(self):
@@ -253,6 +261,12 @@ class Registry:
         for o in [o for o in self._entries if not o.is_valid()]:
             del self._entries[o]
             self._changed()
+        for o, e in list(self._entries.items()):
+            if e.provisional:
+                fresh = _read_objfile(o)
+                if fresh is not None:
+                    self._entries[o] = fresh
+                    self._changed()
         need = [e for e in self._entries.values()
                 if e.ref_section is not None and e.elf_type != _ET_EXEC]
         if not need:
@@ -591,14 +605,78 @@ def _runtime_section_addresses(names):
 _TABLE_SECTIONS = ("__rseq_cs_ptr_array", "__rseq_cs", "__rseq_table")
 _EXIT_SECTIONS = ("__rseq_exit_point_array", "__rseq_exit_point")
 
+_SECTION_FULL = re.compile(
+    r"^\s*\[\s*\d+\]\s+0x([0-9a-f]+)->0x([0-9a-f]+) at 0x([0-9a-f]+): "
+    r"(\S+)(.*)$")
+
+
+def _objfile_sections(filename):
+    """{name: (lo, hi, file offset, alloc)} of FILENAME's sections where
+    GDB has put them now."""
+    text = gdb.execute("maint info sections -all-objects", False, True)
+    out = {}
+    current = None
+    for line in text.splitlines():
+        m = _SECTION_HEAD.match(line)
+        if m:
+            current = m.group(1)
+            continue
+        if current != filename:
+            continue
+        m = _SECTION_FULL.match(line)
+        if m:
+            out.setdefault(m.group(4), (int(m.group(1), 16),
+                                        int(m.group(2), 16),
+                                        int(m.group(3), 16),
+                                        "ALLOC" in m.group(5)))
+    return out
+
+
+def _memory_bias(sections, read, order):
+    """The load bias of an objfile known only from memory: its first
+    PT_LOAD maps the file from offset 0, ELF and program headers included,
+    so the allocated section with the lowest file offset gives the run-time
+    address of the ELF header, whose program headers give the link-time
+    address of that segment."""
+    alloc = [(off, lo) for lo, hi, off, is_alloc in sections.values()
+             if is_alloc and off and lo]
+    if not alloc:
+        return None
+    off, lo = min(alloc)
+    base = lo - off
+    ident = read(base, base + 64)
+    if ident[:4] != b"\x7fELF":
+        return None
+    if ident[4] == 2:
+        phoff, = struct.unpack_from(order + "Q", ident, 32)
+        phentsize, phnum = struct.unpack_from(order + "HH", ident, 54)
+        fmt = order + "IIQQQQQQ"      # type flags offset vaddr ...
+    else:
+        phoff, = struct.unpack_from(order + "I", ident, 28)
+        phentsize, phnum = struct.unpack_from(order + "HH", ident, 42)
+        fmt = order + "IIII"          # type offset vaddr paddr
+    if phnum == 0 or phnum > 512 or phentsize < struct.calcsize(fmt):
+        return None
+    phdrs = read(base + phoff, base + phoff + phentsize * phnum)
+    for i in range(phnum):
+        ph = struct.unpack_from(fmt, phdrs, i * phentsize)
+        p_type, p_offset, p_vaddr = ((ph[0], ph[2], ph[3]) if ident[4] == 2
+                                     else (ph[0], ph[1], ph[2]))
+        if p_type == 1 and p_offset == 0:       # PT_LOAD
+            return (base - p_vaddr) & 0xffffffffffffffff
+    return None
+
 
 def _read_objfile_memory(objfile):
     """The tables of an objfile whose file is not readable here (a remote
-    target with a target: sysroot): its rseq sections are allocated and
-    writable, so the loaded copy holds them, already relocated."""
-    names = _TABLE_SECTIONS + _EXIT_SECTIONS
-    placed = _section_ranges(objfile.filename, names)
-    table = next((n for n in _TABLE_SECTIONS if n in placed), None)
+    target with a target: sysroot).  Its rseq sections are allocated and
+    writable, so the loaded copy holds them.  Before the dynamic loader has
+    relocated the objfile they hold link-time addresses (or, from lld,
+    zeros); after, run-time ones.  Both are brought back to link-time
+    addresses, like a file's tables, and the entry is re-read at a later
+    stop while it could not tell."""
+    sections = _objfile_sections(objfile.filename)
+    table = next((n for n in _TABLE_SECTIONS if n in sections), None)
     if table is None:
         return _Entry(objfile, objfile.filename, [], None, None)
     inf = gdb.selected_inferior()
@@ -608,73 +686,100 @@ def _read_objfile_memory(objfile):
         return bytes(inf.read_memory(lo, hi - lo)) if hi > lo else b""
 
     try:
-        lo, hi = placed[table]
+        bias = _memory_bias(sections, read, order)
+    except (gdb.MemoryError, gdb.error, struct.error):
+        bias = None
+    if bias is None:
+        # Typically GDB has not placed the objfile yet (a remote program
+        # before GDB relocates it): try again at the next query.
+        log.info("%s: its load address is not known yet; rseq tables not "
+                 "read", objfile.filename)
+        entry = _Entry(objfile, objfile.filename, [], None, None)
+        entry.provisional = True
+        return entry
+    lo, hi = sections[table][:2]
+    # Where the objfile's code lies, at run time and at link time: a value
+    # in one range or the other says whether the loader relocated it.
+    spans = [(l, h) for l, h, _o, is_alloc in sections.values()
+             if is_alloc and h > l]
+    span_lo = min(l for l, h in spans)
+    span_hi = max(h for l, h in spans)
+
+    def to_link(values):
+        """VALUES as link-time addresses, or None when they are neither
+        run-time nor link-time addresses of this objfile (not relocated
+        yet by lld's loader, corrupt)."""
+        if all(span_lo <= v < span_hi for v in values):
+            return [v - bias for v in values]
+        if all(span_lo - bias <= v < span_hi - bias for v in values):
+            return list(values)
+        return None
+
+    raw, diags, provisional = [], [], False
+    try:
         data = read(lo, hi)
         if table == "__rseq_cs_ptr_array":
             ptrs = [p for (p,) in struct.iter_unpack(
-                order + "Q", data[:len(data) // 8 * 8]) if p]
-            descs = [(p, read(p, p + 32)) for p in ptrs]
+                order + "Q", data[:len(data) // 8 * 8])]
+            links = to_link(ptrs) if ptrs else []
+            if links is None:
+                provisional, links = True, []
+            descs = [(p, read(p + bias, p + bias + 32)) for p in links]
         else:
-            descs = [(lo + off, data[off:off + 32])
+            descs = [(lo - bias + off, data[off:off + 32])
                      for off in range(0, len(data) // 32 * 32, 32)
                      if any(data[off:off + 32])]
         declared = collections.defaultdict(set)
         for name in _EXIT_SECTIONS:
-            if name in placed:
-                pairs = read(*placed[name])
-                for s, x in struct.iter_unpack(
-                        order + "QQ", pairs[:len(pairs) // 16 * 16]):
-                    declared[s].add(x)
+            if name in sections:
+                pairs = read(*sections[name][:2])
+                vals = [v for (v,) in struct.iter_unpack(
+                    order + "Q", pairs[:len(pairs) // 16 * 16])]
+                links = to_link(vals) if vals else []
+                if links is None:
+                    provisional, links = True, []
+                for i in range(0, len(links) - 1, 2):
+                    declared[links[i]].add(links[i + 1])
+        for addr, d in descs:
+            version, flags, start, length, abort = struct.unpack(
+                order + "IIQQQ", d)
+            if version != 0 or length == 0 or length > _MAX_CS_LEN:
+                diags.append(_Diag("warning", addr,
+                                   "invalid descriptor in memory"))
+                continue
+            links = to_link([start, abort])
+            if links is None:
+                provisional = True
+                continue
+            start, abort = links
+            end = start + length
+            try:
+                sig = struct.unpack(order + "I", read(abort + bias - 4,
+                                                      abort + bias))[0]
+            except (gdb.MemoryError, gdb.error):
+                sig = None
+            exits = tuple((x, "declared")
+                          for x in sorted(declared.get(start, ()))
+                          if x not in (end, abort))
+            raw.append(_RawCS(start, end, abort, addr, sig, flags, version,
+                              exits, False, False))
     except (gdb.MemoryError, gdb.error) as e:
         log.warning("%s: cannot read rseq tables from memory: %s",
                     objfile.filename, e)
         return None
-    raw = []
-    diags = []
-    for addr, d in descs:
-        version, flags, start, length, abort = struct.unpack(
-            order + "IIQQQ", d)
-        if version != 0 or length == 0 or length > _MAX_CS_LEN:
-            diags.append(_Diag("warning", addr,
-                               "invalid descriptor in memory"))
-            continue
-        end = start + length
-        try:
-            sig = struct.unpack(order + "I", read(abort - 4, abort))[0]
-        except (gdb.MemoryError, gdb.error):
-            sig = None
-        exits = tuple((x, "declared") for x in sorted(declared.get(start, ()))
-                      if x not in (end, abort))
-        raw.append(_RawCS(start, end, abort, addr, sig, flags, version,
-                          exits, False, False))
     raw.sort(key=lambda r: r.start_ip)
-    log.info("%s: %d critical section%s from %s in memory",
-             objfile.filename, len(raw), "" if len(raw) == 1 else "s", table)
-    return _Entry(objfile, objfile.filename, raw, table + " (memory)", None,
-                  diagnostics=diags, derive=True)
+    log.info("%s: %d critical section%s from %s in memory%s",
+             objfile.filename, len(raw), "" if len(raw) == 1 else "s", table,
+             " (not relocated yet: read again later)" if provisional else "")
+    entry = _Entry(objfile, objfile.filename, raw, table + " (memory)", None,
+                   ref_section=table, ref_addr=lo - bias, diagnostics=diags,
+                   derive=True)
+    entry.bias = bias
+    entry.provisional = provisional
+    return entry
 
 
 _Diag = collections.namedtuple("_Diag", "severity ip msg")
-
-
-def _section_ranges(filename, names):
-    """{section name: (lo, hi)} at run time for OBJFILE's sections NAMES."""
-    text = gdb.execute("maint info sections -all-objects " + " ".join(names),
-                       False, True)
-    out = {}
-    current = None
-    line_re = re.compile(r"^\s*\[\s*\d+\]\s+0x([0-9a-f]+)->0x([0-9a-f]+) "
-                         r"at 0x[0-9a-f]+: (\S+)")
-    for line in text.splitlines():
-        m = _SECTION_HEAD.match(line)
-        if m:
-            current = m.group(1)
-            continue
-        m = line_re.match(line)
-        if m and current == filename:
-            out.setdefault(m.group(3), (int(m.group(1), 16),
-                                        int(m.group(2), 16)))
-    return out
 
 
 # ---- exits derived with GDB's disassembler -----------------------------
@@ -783,11 +888,16 @@ def _on_exited(event):
     registry.forget_learned()
 
 
+def _on_stop(event):
+    registry.note_stop()
+
+
 def _install():
     gdb.events.new_objfile.connect(_on_new_objfile)
     gdb.events.free_objfile.connect(_on_free_objfile)
     gdb.events.clear_objfiles.connect(_on_clear_objfiles)
     gdb.events.exited.connect(_on_exited)
+    gdb.events.stop.connect(_on_stop)
     # Objfiles GDB had loaded before gdb-rseq was (a `file' then `source').
     for objfile in gdb.objfiles():
         try:
