@@ -6,8 +6,8 @@
  * from 3.7 on: GDB is often rebuilt against a newer Python than the one the
  * extension was packaged with.  The result objects are small immutable
  * records (heap types from PyType_FromSpec; PyStructSequence_NewType is not
- * usable before Python 3.10), converted to Python objects once per file so
- * Python never holds pointers into a closed handle.
+ * usable before Python 3.10).  A file's critical sections are a sequence
+ * that owns the reader's handle and builds each record on demand.
  */
 #include <config.h>
 
@@ -203,7 +203,8 @@ static const char *const tables_fields[] = {
 static struct record_desc tables_desc = {
 	"_gdb_rseq.Tables",
 	"The rseq tables of one ELF file, as read by librseqelf.\n\n"
-	"Addresses are the file's own (unrelocated) addresses.  `machine' is\n"
+	"`sections' is a CriticalSections sequence.  Addresses are the\n"
+	"file's own (unrelocated) addresses.  `machine' is\n"
 	"the EM_* number, `elf_class' 32 or 64, `elf_type' the ET_* number,\n"
 	"`table' the section the critical sections came from (None when the\n"
 	"file has none), `derived' whether exits were derived by disassembly.",
@@ -304,22 +305,143 @@ diag_to_python (const struct rseqelf_diag *d)
 	return record_new (&diag_desc, v);
 }
 
-static PyObject *
-tables_to_python (const rseqelf *h, int derive)
+/* ------------------------------------------------------------------ */
+/* The critical sections of a file, as a sequence that builds each record
+   when asked for it: a file may have 100k of them and GDB only ever looks
+   at a few, so loading costs the reader's time plus two lists of ints.
+   The sequence owns the reader's handle.  */
+
+struct cs_list {
+	PyObject_HEAD
+	rseqelf *h;
+};
+
+static PyTypeObject *cs_list_type;
+
+static void
+cs_list_dealloc (PyObject *self)
 {
-	size_t ncs = rseqelf_cs_count (h), ndiag = rseqelf_diag_count (h);
-	PyObject *sections = PyList_New ((Py_ssize_t) ncs);
+	PyTypeObject *tp = Py_TYPE (self);
+	freefunc tp_free = (freefunc) PyType_GetSlot (tp, Py_tp_free);
+
+	rseqelf_close (((struct cs_list *) self)->h);
+	tp_free (self);
+	Py_DECREF (tp);
+}
+
+static Py_ssize_t
+cs_list_len (PyObject *self)
+{
+	return (Py_ssize_t) rseqelf_cs_count (((struct cs_list *) self)->h);
+}
+
+static PyObject *
+cs_list_item (PyObject *self, Py_ssize_t i)
+{
+	const rseqelf *h = ((struct cs_list *) self)->h;
+
+	if (i < 0 || (size_t) i >= rseqelf_cs_count (h)) {
+		PyErr_SetString (PyExc_IndexError,
+				 "critical section index out of range");
+		return NULL;
+	}
+	return cs_to_python (rseqelf_cs_at (h, (size_t) i));
+}
+
+/* One address per c.s., in table order (sorted by start).  */
+static PyObject *
+cs_list_column (PyObject *self, int post_commit)
+{
+	const rseqelf *h = ((struct cs_list *) self)->h;
+	size_t n = rseqelf_cs_count (h);
+	PyObject *list = PyList_New ((Py_ssize_t) n);
+
+	for (size_t i = 0; list != NULL && i < n; i++) {
+		const struct rseqelf_cs *cs = rseqelf_cs_at (h, i);
+		PyObject *v = PyLong_FromUnsignedLongLong (
+			post_commit ? cs->post_commit_ip : cs->start_ip);
+		if (v == NULL) {
+			Py_CLEAR (list);
+			break;
+		}
+		PyList_SetItem (list, (Py_ssize_t) i, v);
+	}
+	return list;
+}
+
+static PyObject *
+cs_list_start_ips (PyObject *self, PyObject *unused)
+{
+	(void) unused;
+	return cs_list_column (self, 0);
+}
+
+static PyObject *
+cs_list_post_commit_ips (PyObject *self, PyObject *unused)
+{
+	(void) unused;
+	return cs_list_column (self, 1);
+}
+
+static PyMethodDef cs_list_methods[] = {
+	{ "start_ips", cs_list_start_ips, METH_NOARGS,
+	  "start_ips() -> list of every c.s.'s start_ip, in order." },
+	{ "post_commit_ips", cs_list_post_commit_ips, METH_NOARGS,
+	  "post_commit_ips() -> list of every c.s.'s post_commit_ip, in "
+	  "order." },
+	{ NULL, NULL, 0, NULL },
+};
+
+static int
+cs_list_type_init (PyObject *module)
+{
+	PyType_Slot slots[] = {
+		{ Py_tp_dealloc, (void *) cs_list_dealloc },
+		{ Py_sq_length, (void *) cs_list_len },
+		{ Py_sq_item, (void *) cs_list_item },
+		{ Py_tp_methods, cs_list_methods },
+		{ Py_tp_doc, (void *)
+		  "The critical sections of a file, sorted by start_ip; each\n"
+		  "item is a CriticalSection built when it is asked for." },
+		{ 0, NULL },
+	};
+	PyType_Spec spec = {
+		.name = "_gdb_rseq.CriticalSections",
+		.basicsize = (int) sizeof (struct cs_list),
+		.itemsize = 0,
+		.flags = Py_TPFLAGS_DEFAULT,
+		.slots = slots,
+	};
+
+	cs_list_type = (PyTypeObject *) PyType_FromSpec (&spec);
+	if (cs_list_type == NULL)
+		return -1;
+	Py_INCREF (cs_list_type);
+	if (PyModule_AddObject (module, "CriticalSections",
+				(PyObject *) cs_list_type) < 0) {
+		Py_DECREF (cs_list_type);
+		return -1;
+	}
+	return 0;
+}
+
+/* Takes over H: it is closed when the result (or, on failure, this
+   function) lets go of it.  */
+static PyObject *
+tables_to_python (rseqelf *h, int derive)
+{
+	size_t ndiag = rseqelf_diag_count (h);
+	allocfunc alloc = (allocfunc) PyType_GetSlot (cs_list_type,
+						      Py_tp_alloc);
+	struct cs_list *sections = (struct cs_list *) alloc (cs_list_type, 0);
 	PyObject *diags = NULL;
 	PyObject *v[10];
 
-	if (sections == NULL)
+	if (sections == NULL) {
+		rseqelf_close (h);
 		return NULL;
-	for (size_t i = 0; i < ncs; i++) {
-		PyObject *o = cs_to_python (rseqelf_cs_at (h, i));
-		if (o == NULL)
-			goto fail;
-		PyList_SetItem (sections, (Py_ssize_t) i, o);
 	}
+	sections->h = h;
 	diags = PyList_New ((Py_ssize_t) ndiag);
 	if (diags == NULL)
 		goto fail;
@@ -336,7 +458,7 @@ tables_to_python (const rseqelf *h, int derive)
 	v[4] = PyBool_FromLong (rseqelf_big_endian (h));
 	v[5] = PyLong_FromUnsignedLong (rseqelf_type (h));
 	v[6] = table_name (rseqelf_table (h));
-	v[7] = sections;
+	v[7] = (PyObject *) sections;
 	v[8] = diags;
 	v[9] = PyBool_FromLong (derive && rseqelf_can_derive_for (h));
 	return record_new (&tables_desc, v);
@@ -369,15 +491,11 @@ set_open_error (const struct rseqelf_error *err)
 static PyObject *
 finish_open (rseqelf *h, const struct rseqelf_error *err, int derive)
 {
-	PyObject *res;
-
 	if (h == NULL) {
 		set_open_error (err);
 		return NULL;
 	}
-	res = tables_to_python (h, derive);
-	rseqelf_close (h);
-	return res;
+	return tables_to_python (h, derive);
 }
 
 PyDoc_STRVAR (read_file_doc,
@@ -512,6 +630,7 @@ PyInit__gdb_rseq (void)
 	    || record_type_init (m, &tables_desc) < 0
 	    || record_type_init (m, &cs_desc) < 0
 	    || record_type_init (m, &diag_desc) < 0
+	    || cs_list_type_init (m) < 0
 	    || PyModule_AddStringConstant (m, "__version__",
 					   PACKAGE_VERSION) < 0) {
 		Py_DECREF (m);

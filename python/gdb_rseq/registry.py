@@ -22,6 +22,7 @@ learn_from_memory.
 
 import bisect
 import collections
+import operator
 import os
 import re
 import struct
@@ -115,9 +116,13 @@ class _Entry:
         self.filename = filename
         self.path = None                # the local file, when read from one
         self.raw = raw                  # sorted by start_ip
-        self.starts = [c.start_ip for c in raw]
-        self.max_len = max((c.post_commit_ip - c.start_ip for c in raw),
-                           default=0)
+        if hasattr(raw, "start_ips"):   # _gdb_rseq's lazy sequence
+            self.starts = raw.start_ips()
+            ends = raw.post_commit_ips()
+        else:
+            self.starts = [c.start_ip for c in raw]
+            ends = [c.post_commit_ip for c in raw]
+        self.max_len = max(map(operator.sub, ends, self.starts), default=0)
         self.source = source            # the table section, or "memory"
         self.elf_type = elf_type
         self.ref_section = ref_section  # a section to measure the bias by
