@@ -19,19 +19,19 @@ inline_addv (struct rseq_test_counter *c, intptr_t v, int cpu)
   struct rseq *rs = rseq_test_abi ();
   intptr_t *p = &c[cpu].count;
 
+  /* The same asm as the header's percpu_addv, under its own labels.  */
   __asm__ goto (
     RSEQ_TEST_ASM_DESCRIPTOR ("inline_addv")
     RSEQ_TEST_ASM_ARM ("inline_addv_cs")
     "inline_addv_start:\n\t"
     RSEQ_TEST_ASM_CHECK_CPU ("inline_addv")
-    "mov" RSEQ_TEST_W " %[p], %%" RSEQ_TEST_SCRATCH "\n\t"
+    "mov" RSEQ_TEST_W " (%[p]), %%" RSEQ_TEST_SCRATCH "\n\t"
     "add" RSEQ_TEST_W " %[v], %%" RSEQ_TEST_SCRATCH "\n\t"
-    "mov" RSEQ_TEST_W " %%" RSEQ_TEST_SCRATCH ", %[p]\n\t"
+    "mov" RSEQ_TEST_W " %%" RSEQ_TEST_SCRATCH ", (%[p])\n\t"
     "inline_addv_post_commit:\n\t"
     RSEQ_TEST_ASM_ABORT ("inline_addv", "aborted")
     : /* no outputs */
-    : [rseq_cs] "m" (rs->rseq_cs), [current_cpu] "m" (rs->cpu_id),
-      [cpu] "r" (cpu), [p] "m" (*p), [v] "r" (v)
+    : [rs] "r" (rs), [cpu] "rm" (cpu), [p] "r" (p), [v] "rm" (v)
     : "memory", "cc", RSEQ_TEST_SCRATCH
     : aborted);
   return 0;
@@ -110,10 +110,19 @@ cmpstore_eq (void)
   return ret;
 }
 
+/* The abort exit: the last counter slot is not the thread's CPU on any
+   machine these tests run on, so the CPU check sends the section to its
+   abort handler.  */
+__attribute__ ((noinline)) int
+cmpstore_abort (void)
+{
+  return percpu_cmpstore (counters, 0, 1, RSEQ_TEST_MAX_CPUS - 1);
+}
+
 int
 main (void)
 {
-  int ne, eq;
+  int ne, eq, ab;
 
   rseq_test_require ();
   add_one ();			/* total 1 */
@@ -121,6 +130,7 @@ main (void)
   add_hundred ();		/* total 201 */
   ne = cmpstore_ne ();		/* total 201 */
   eq = cmpstore_eq ();		/* total 202 */
-  printf ("total=%ld ne=%d eq=%d\n", counters_total (), ne, eq);
-  return counters_total () == 202 && ne == 1 && eq == 0 ? 0 : 1;
+  ab = cmpstore_abort ();	/* total 202 */
+  printf ("total=%ld ne=%d eq=%d abort=%d\n", counters_total (), ne, eq, ab);
+  return counters_total () == 202 && ne == 1 && eq == 0 && ab == -1 ? 0 : 1;
 }
