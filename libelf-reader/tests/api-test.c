@@ -239,6 +239,7 @@ main (int argc, char **argv)
 	if (strcmp (d_file, d_mem) != 0)
 		printf ("open:\n%sopen_mem:\n%s", d_file, d_mem);
 	rseqelf_close (hm);
+	rseqelf_close (h);
 	free (d_mem);
 
 	/* Same for --no-derive: a different, and still equal, result. */

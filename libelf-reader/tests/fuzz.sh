@@ -47,7 +47,7 @@ if test -z "$inputs"; then
 	rt_finish
 fi
 mkdir -p $work/images
-check "library on damaged images" "$FUZZ_TEST" --write=$work/images --every=25 $inputs
+check "library on damaged images" "$FUZZ_TEST" --write=$work/images --every=50 $inputs
 
 n=0
 bad=0
