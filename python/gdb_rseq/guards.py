@@ -72,6 +72,7 @@ class _Guards:
         self.generation = None
         self.for_command = False
         self.for_watchpoints = False
+        self.pin = None
 
     def _build(self):
         self._delete()
@@ -104,9 +105,14 @@ class _Guards:
         if gdb.selected_inferior().pid == 0:
             return
         self.for_command = True
+        if self.pin is None:
+            self.pin = safepass.CommandPin(gdb.selected_thread())
         self._update()
 
     def command_done(self):
+        if self.pin is not None:
+            self.pin.release()
+            self.pin = None
         if self.for_command:
             self.for_command = False
             self._update()
@@ -129,6 +135,9 @@ class _Guards:
 
     def forget(self):
         # The inferior is gone; breakpoint addresses are stale.
+        if self.pin is not None:
+            self.pin.release()
+            self.pin = None
         self.for_command = False
         self._delete()
         self.generation = None

@@ -131,6 +131,46 @@ class SafePass:
             _apply_affinities(self.inferior)
 
 
+class CommandPin:
+    """Keep THREAD on the CPU it last ran on for one stepping command.
+
+    Code ahead of a section reads the CPU number, and the section checks
+    it: a thread migrated by one of the many resumes of a single-stepped
+    line takes the section's abort path, where GDB's line stepping stops
+    (the handler has no line information).  A no-op on remote targets or
+    without a registration."""
+
+    def __init__(self, thread):
+        self.tid = None
+        self.mask = None
+        if thread is None or not is_native(thread.inferior):
+            return
+        try:
+            cpu = threads.state(thread).cpu_id
+        except (gdb.error, gdb.MemoryError):
+            return
+        if cpu is None or cpu < 0:
+            return
+        tid = thread.ptid[1]
+        try:
+            mask = _getaffinity(tid)
+            if cpu in mask and len(mask) > 1:
+                _setaffinity(tid, {cpu})
+                self.tid, self.mask = tid, mask
+        except OSError:
+            pass
+
+    def release(self):
+        if self.tid is None:
+            return
+        try:
+            _setaffinity(self.tid, self.mask)
+        except OSError:
+            # The thread exited meanwhile.
+            pass
+        self.tid = None
+
+
 def active(thread):
     return _active.get(thread.global_num)
 
