@@ -61,11 +61,15 @@ if [ -x "$readelf_bin" ]; then
 	if ! "$readelf_bin" --help > "$tmp/help" 2>&1; then
 		fail "rseq-readelf --help exited with status $?"
 	fi
-	set_of sh -c "grep -o -- '--[a-z][a-z-]*' '$tmp/help'" > "$tmp/help-opts"
+	# Long options anywhere in the help; short ones where options are
+	# listed ("  -j, --json").
+	set_of sh -c "grep -o -- '--[a-z][a-z-]*' '$tmp/help';
+		sed -n 's/^ *\\(-[a-zA-Z]\\), --.*/\\1/p' '$tmp/help'" > "$tmp/help-opts"
 	[ -s "$tmp/help-opts" ] || fail "rseq-readelf --help lists no option"
-	set_of sh -c "sed 's/\\\\-/-/g' '$man1' | grep -o -- '--[a-z][a-z-]*'" > "$tmp/man1-opts"
+	set_of sh -c "sed 's/\\\\-/-/g' '$man1' | grep -o -- '--[a-z][a-z-]*';
+		sed 's/\\\\-/-/g' '$man1' | sed -n 's/^\\.BR -\\([a-zA-Z]\\) .*/-\\1/p'" > "$tmp/man1-opts"
 	set_of sh -c "sed -n '/^@node Invoking rseq-readelf/,/^@node /p' '$texi' |
-		sed -n 's/^@itemx\\{0,1\\} \\(--[a-z-]*\\).*/\\1/p'" > "$tmp/texi-opts"
+		sed -n 's/^@itemx\\{0,1\\} \\(--\\{0,1\\}[a-zA-Z][a-z-]*\\).*/\\1/p'" > "$tmp/texi-opts"
 	for o in $(LC_ALL=C comm -23 "$tmp/help-opts" "$tmp/man1-opts"); do
 		fail "rseq-readelf $o is missing from rseq-readelf.1"
 	done
