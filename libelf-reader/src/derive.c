@@ -420,9 +420,11 @@ classify_riscv(const char *m, const char *ops)
 		return (struct classified) { FLOW_RETURN, true };
 	if (strcmp(m, "jr") == 0)
 		return (struct classified) { FLOW_JUMP, true };
+	/* "jalr REG" links through ra; "jalr zero,..." is a plain jump.  */
 	if (strcmp(m, "jalr") == 0)
-		return (struct classified) { strstr(ops, "ra") ? FLOW_CALL : FLOW_JUMP,
-					     true };
+		return (struct classified) {
+			starts(ops + strspn(ops, " \t"), "zero") ? FLOW_JUMP
+			: FLOW_CALL, true };
 	if (m[0] == 'b' && strlen(m) >= 3)
 		return (struct classified) { FLOW_COND, false };
 	if (strcmp(m, "ecall") == 0)
@@ -476,6 +478,14 @@ struct body {
 	size_t n;
 	bool truncated;		/* decoding stopped early, at STOP */
 	uint64_t stop;		/* from start_ip */
+	bool thumb;		/* decoded as Thumb code (arm) */
+};
+
+/* An ARM mapping symbol: $a starts A32 code, $t Thumb code, $d data.  */
+struct armmap {
+	uint32_t shndx;
+	uint64_t addr;
+	char kind;
 };
 
 struct deriver {
@@ -494,6 +504,9 @@ struct deriver {
 	size_t ntext, text_cap;
 	struct body *bodies;	/* open addressing, power-of-two size */
 	size_t nbodies, bodies_cap;
+
+	struct armmap *armmaps;	/* sorted by section and address */
+	size_t narmmaps;
 };
 
 static bool
@@ -590,18 +603,18 @@ hash_bytes(const unsigned char *p, uint64_t n)
 }
 
 static struct body *
-find_body(struct deriver *d, uint64_t hash, const unsigned char *bytes,
-	  uint64_t size)
+find_body(struct deriver *d, const struct body *key)
 {
 	size_t mask = d->bodies_cap - 1;
 
-	for (size_t i = hash & mask;; i = (i + 1) & mask) {
+	for (size_t i = key->hash & mask;; i = (i + 1) & mask) {
 		struct body *b = &d->bodies[i];
 
 		if (b->bytes == NULL)
 			return b;
-		if (b->hash == hash && b->size == size
-		    && memcmp(b->bytes, bytes, size) == 0)
+		if (b->hash == key->hash && b->size == key->size
+		    && b->thumb == key->thumb
+		    && memcmp(b->bytes, key->bytes, key->size) == 0)
 			return b;
 	}
 }
@@ -622,11 +635,10 @@ add_body(struct deriver *d, const struct body *nb)
 		}
 		for (size_t i = 0; i < oldcap; i++)
 			if (old[i].bytes != NULL)
-				*find_body(d, old[i].hash, old[i].bytes,
-					   old[i].size) = old[i];
+				*find_body(d, &old[i]) = old[i];
 		free(old);
 	}
-	*find_body(d, nb->hash, nb->bytes, nb->size) = *nb;
+	*find_body(d, nb) = *nb;
 	d->nbodies++;
 	return 0;
 }
@@ -710,6 +722,86 @@ decode(struct deriver *d, uint64_t start, uint64_t end, struct body *b,
 	return 0;
 }
 
+static int
+cmp_armmap(const void *a, const void *b)
+{
+	const struct armmap *x = a, *y = b;
+
+	if (x->shndx != y->shndx)
+		return x->shndx < y->shndx ? -1 : 1;
+	return x->addr < y->addr ? -1 : x->addr > y->addr;
+}
+
+/* ARM code mixes A32 and Thumb; only the mapping symbols of .symtab say
+   which is which.  Without them (stripped files) the code is taken as
+   A32, and a note says so.  */
+static int
+load_arm_maps(struct deriver *d)
+{
+	struct reader *r = d->r;
+
+	for (size_t i = 1; i < r->nsecs; i++) {
+		const struct sec *s = &r->secs[i];
+		size_t n, symsize;
+		Elf_Data *data;
+
+		if (s->scn == NULL || s->shdr.sh_type != SHT_SYMTAB)
+			continue;
+		data = elf_getdata(s->scn, NULL);
+		symsize = gelf_fsize(r->elf, ELF_T_SYM, 1, EV_CURRENT);
+		if (data == NULL || symsize == 0)
+			break;
+		n = data->d_size / symsize;
+		d->armmaps = malloc((n ? n : 1) * sizeof *d->armmaps);
+		if (d->armmaps == NULL)
+			return -1;
+		for (size_t k = 0; k < n; k++) {
+			GElf_Sym sym;
+			const char *name;
+
+			if (gelf_getsym(data, k, &sym) == NULL)
+				break;
+			if (GELF_ST_TYPE(sym.st_info) != STT_NOTYPE
+			    || sym.st_shndx == SHN_UNDEF
+			    || sym.st_shndx >= SHN_LORESERVE)
+				continue;
+			name = elf_strptr(r->elf, s->shdr.sh_link, sym.st_name);
+			if (name == NULL || name[0] != '$'
+			    || (name[1] != 'a' && name[1] != 't' && name[1] != 'd')
+			    || (name[2] != '\0' && name[2] != '.'))
+				continue;
+			d->armmaps[d->narmmaps++] = (struct armmap) {
+				sym.st_shndx, sym.st_value, name[1] };
+		}
+		qsort(d->armmaps, d->narmmaps, sizeof *d->armmaps, cmp_armmap);
+		break;
+	}
+	if (d->narmmaps == 0)
+		rd_diag(r->h, RSEQELF_NOTE, false, 0,
+			"no ARM mapping symbols ($a, $t): critical sections are disassembled as A32 code");
+	return 0;
+}
+
+/* The mapping symbol in force at ADDR of section SHNDX: 'a', 't' or 0.  */
+static char
+arm_mode(const struct deriver *d, uint32_t shndx, uint64_t addr)
+{
+	size_t lo = 0, hi = d->narmmaps;
+
+	while (lo < hi) {
+		size_t mid = lo + (hi - lo) / 2;
+		const struct armmap *m = &d->armmaps[mid];
+
+		if (m->shndx < shndx || (m->shndx == shndx && m->addr <= addr))
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	if (lo == 0 || d->armmaps[lo - 1].shndx != shndx)
+		return 0;
+	return d->armmaps[lo - 1].kind;
+}
+
 /* Disassemble one c.s. (or reuse the decoding of identical bytes) and
    judge its branches.  Returns -1 only when out of memory.  */
 static int
@@ -734,10 +826,17 @@ derive_one(struct deriver *d, size_t k)
 	nb.hash = hash_bytes(bytes, end - start);
 	nb.bytes = bytes;
 	nb.size = end - start;
-	b = d->bodies_cap ? find_body(d, nb.hash, bytes, nb.size) : NULL;
+	nb.thumb = h->machine == EM_ARM && arm_mode(d, c->code_sec, start) == 't';
+	b = d->bodies_cap ? find_body(d, &nb) : NULL;
 	if (b == NULL || b->bytes == NULL) {
 		bool reusable;
 		size_t mark = d->ninsns;
+
+		/* arm-dis keeps the mode in a static, set from the options
+		   on its next call: set it for every body.  */
+		if (h->machine == EM_ARM)
+			d->info.disassembler_options = nb.thumb ? "force-thumb"
+				: "no-force-thumb";
 
 		if (d->buffer_sec != c->code_sec) {
 			d->buffer_sec = c->code_sec;
@@ -855,16 +954,24 @@ rd_derive(struct reader *r, size_t ndeclared)
 	d.info.memory_error_func = memory_error;
 	d.info.print_address_func = print_address;
 	disassemble_init_for_target(&d.info);
+	if (h->machine == EM_ARM) {
+		if (load_arm_maps(&d) < 0) {
+			ret = -1;
+			goto done;
+		}
+	}
 
 	for (size_t k = 0; k < h->ncs && ret == 0; k++)
 		if (h->cs[k].range_ok)
 			ret = derive_one(&d, k);
+done:
 	disassemble_free_target(&d.info);
 out:
 	pthread_mutex_unlock(&opcodes_lock);
 	free(d.insns);
 	free(d.text);
 	free(d.bodies);
+	free(d.armmaps);
 	return ret;
 }
 
