@@ -23,6 +23,8 @@
      NAME_post_commit  start_ip + post_commit_offset
      NAME_abort        abort_ip (the signature is the 4 bytes before it)
      NAME_ne           (compare-and-store only) the declared "not equal" exit
+     NAME_spin         (spin only) the loop inside the c.s.
+     NAME_retry        (retry only) where the asm re-reads the CPU and re-arms
 
    The labels are file-local symbols (not .globl), so several translation
    units may include this header.
@@ -41,8 +43,24 @@
    Returns 0 when committed, 1 when it left by the "not equal" exit
    (declared in __rseq_exit_point_array), -1 when aborted.
 
-   Unless RSEQ_TEST_NO_DEFAULTS is defined, the header instantiates
-   percpu_addv and percpu_cmpstore with those names.
+   RSEQ_TEST_DEFINE_PERCPU_ADDV_SPIN (NAME) defines
+     int NAME (struct rseq_test_counter *counters, intptr_t v, int cpu,
+	       unsigned long spins);
+   like percpu_addv with a loop of SPINS + 1 iterations (at NAME_spin)
+   inside the c.s. before the addition: a c.s. long enough for a signal
+   or a debugger's interrupt to land in it reliably.
+
+   RSEQ_TEST_DEFINE_PERCPU_ADDV_RETRY (NAME) defines
+     long NAME (struct rseq_test_counter *counters, intptr_t v);
+   which adds V on the current CPU, retrying inside the asm (the abort
+   handler jumps back to NAME_retry) until it commits, and returns how
+   many aborts that took.  Single-stepping this function's one source
+   line under a debugger that keeps aborting the c.s. never ends: the
+   livelock gdb-rseq exists to prevent.
+
+   Unless RSEQ_TEST_NO_DEFAULTS is defined, the header instantiates all
+   four under the names percpu_addv, percpu_cmpstore, percpu_addv_spin and
+   percpu_addv_retry.
 
    Supported: x86-64, and i386 (-m32).  */
 
@@ -65,11 +83,14 @@
 /* Upper bound on the CPU numbers the tests index counters with.  */
 #define RSEQ_TEST_MAX_CPUS 512
 
-/* One cache line per CPU, as per-CPU data normally is.  */
+/* One cache line per CPU, as per-CPU data normally is.  The asm of
+   RSEQ_TEST_DEFINE_PERCPU_ADDV_RETRY indexes with a shift by 6.  */
 struct rseq_test_counter
 {
   intptr_t count;
 } __attribute__ ((aligned (64)));
+_Static_assert (sizeof (struct rseq_test_counter) == 64,
+		"rseq_test_counter must be 64 bytes");
 
 /* GCC may clone a function (constant propagation) and would then emit its
    asm, and so its labels, twice.  Clang has no such attribute and does
@@ -81,6 +102,16 @@ struct rseq_test_counter
 #endif
 #define RSEQ_TEST_CS_FUNCTION \
   static __attribute__ ((noinline, unused RSEQ_TEST_NOCLONE))
+
+/* Offsets in struct rseq, fixed by the kernel ABI; the asm addresses
+   the fields from one base register because i386 at -O0 has no
+   registers to spare.  */
+#define RSEQ_TEST_CPU_ID_OFFSET 4
+#define RSEQ_TEST_RSEQ_CS_OFFSET 8
+_Static_assert (__builtin_offsetof (struct rseq, cpu_id)
+		== RSEQ_TEST_CPU_ID_OFFSET, "struct rseq layout");
+_Static_assert (__builtin_offsetof (struct rseq, rseq_cs)
+		== RSEQ_TEST_RSEQ_CS_OFFSET, "struct rseq layout");
 
 #define RSEQ_TEST_STR_1(x) #x
 #define RSEQ_TEST_STR(x) RSEQ_TEST_STR_1 (x)
@@ -144,8 +175,10 @@ rseq_test_sum (const struct rseq_test_counter *counters)
 # define RSEQ_TEST_ASM_U64(x) ".quad " x "\n\t"
 # define RSEQ_TEST_ASM_ARM(cs)					\
   "leaq " cs "(%%rip), %%rax\n\t"				\
-  "movq %%rax, %[rseq_cs]\n\t"
+  "movq %%rax, " RSEQ_TEST_STR (RSEQ_TEST_RSEQ_CS_OFFSET) "(%[rs])\n\t"
 # define RSEQ_TEST_SCRATCH "rax"
+# define RSEQ_TEST_CX "rcx"
+# define RSEQ_TEST_DX "rdx"
 # define RSEQ_TEST_W "q"
 #else
 # define RSEQ_TEST_ASM_U64(x) ".long " x ", 0x0\n\t"
@@ -155,8 +188,10 @@ rseq_test_sum (const struct rseq_test_counter *counters)
   "call 0f\n\t"							\
   "0: popl %%eax\n\t"						\
   "leal " cs "-0b(%%eax), %%eax\n\t"				\
-  "movl %%eax, %[rseq_cs]\n\t"
+  "movl %%eax, " RSEQ_TEST_STR (RSEQ_TEST_RSEQ_CS_OFFSET) "(%[rs])\n\t"
 # define RSEQ_TEST_SCRATCH "eax"
+# define RSEQ_TEST_CX "ecx"
+# define RSEQ_TEST_DX "edx"
 # define RSEQ_TEST_W "l"
 #endif
 
@@ -181,9 +216,13 @@ rseq_test_sum (const struct rseq_test_counter *counters)
   RSEQ_TEST_ASM_U64 (exit_ip)					\
   ".popsection\n\t"
 
+#define RSEQ_TEST_ASM_CPU_ID \
+  RSEQ_TEST_STR (RSEQ_TEST_CPU_ID_OFFSET) "(%[rs])"
+
 /* Leave the c.s. for the abort path if the thread is not on CPU.  */
 #define RSEQ_TEST_ASM_CHECK_CPU(name)				\
-  "cmpl %[cpu], %[current_cpu]\n\t"				\
+  "movl " RSEQ_TEST_ASM_CPU_ID ", %%eax\n\t"			\
+  "cmpl %[cpu], %%eax\n\t"					\
   "jnz " name "_abort\n\t"
 
 /* The abort handler, out of line.  The three bytes before the signature
@@ -209,18 +248,17 @@ name (struct rseq_test_counter *counters, intptr_t v, int cpu)		\
     RSEQ_TEST_ASM_ARM (#name "_cs")					\
     #name "_start:\n\t"							\
     RSEQ_TEST_ASM_CHECK_CPU (#name)					\
-    "mov" RSEQ_TEST_W " %[p], %%" RSEQ_TEST_SCRATCH "\n\t"		\
+    "mov" RSEQ_TEST_W " (%[p]), %%" RSEQ_TEST_SCRATCH "\n\t"		\
     "add" RSEQ_TEST_W " %[v], %%" RSEQ_TEST_SCRATCH "\n\t"		\
     /* The commit.  */							\
-    "mov" RSEQ_TEST_W " %%" RSEQ_TEST_SCRATCH ", %[p]\n\t"		\
+    "mov" RSEQ_TEST_W " %%" RSEQ_TEST_SCRATCH ", (%[p])\n\t"		\
     #name "_post_commit:\n\t"						\
     RSEQ_TEST_ASM_ABORT (#name, "aborted")				\
     : /* no outputs */							\
-    : [rseq_cs] "m" (rs->rseq_cs),					\
-      [current_cpu] "m" (rs->cpu_id),					\
-      [cpu] "r" (cpu),							\
-      [p] "m" (*p),							\
-      [v] "r" (v)							\
+    : [rs] "r" (rs),							\
+      [cpu] "rm" (cpu),							\
+      [p] "r" (p),							\
+      [v] "rm" (v)							\
     : "memory", "cc", RSEQ_TEST_SCRATCH					\
     : aborted);								\
   return 0;								\
@@ -244,17 +282,16 @@ name (struct rseq_test_counter *counters, intptr_t expect,		\
     RSEQ_TEST_ASM_ARM (#name "_cs")					\
     #name "_start:\n\t"							\
     RSEQ_TEST_ASM_CHECK_CPU (#name)					\
-    "cmp" RSEQ_TEST_W " %[p], %[expect]\n\t"				\
+    "cmp" RSEQ_TEST_W " (%[p]), %[expect]\n\t"				\
     "jnz %l[ne]\n\t"							\
     /* The commit.  */							\
-    "mov" RSEQ_TEST_W " %[newv], %[p]\n\t"				\
+    "mov" RSEQ_TEST_W " %[newv], (%[p])\n\t"				\
     #name "_post_commit:\n\t"						\
     RSEQ_TEST_ASM_ABORT (#name, "aborted")				\
     : /* no outputs */							\
-    : [rseq_cs] "m" (rs->rseq_cs),					\
-      [current_cpu] "m" (rs->cpu_id),					\
-      [cpu] "r" (cpu),							\
-      [p] "m" (*p),							\
+    : [rs] "r" (rs),							\
+      [cpu] "rm" (cpu),							\
+      [p] "r" (p),							\
       [expect] "r" (expect),						\
       [newv] "r" (newv)							\
     : "memory", "cc", RSEQ_TEST_SCRATCH					\
@@ -266,9 +303,91 @@ name (struct rseq_test_counter *counters, intptr_t expect,		\
   return -1;								\
 }
 
+#define RSEQ_TEST_DEFINE_PERCPU_ADDV_SPIN(name)				\
+RSEQ_TEST_CS_FUNCTION int						\
+name (struct rseq_test_counter *counters, intptr_t v, int cpu,		\
+      unsigned long spins)						\
+{									\
+  struct rseq *rs = rseq_test_abi ();					\
+  intptr_t *p = &counters[cpu].count;					\
+									\
+  __asm__ goto (							\
+    RSEQ_TEST_ASM_DESCRIPTOR (#name)					\
+    RSEQ_TEST_ASM_ARM (#name "_cs")					\
+    #name "_start:\n\t"							\
+    RSEQ_TEST_ASM_CHECK_CPU (#name)					\
+    "mov" RSEQ_TEST_W " %[spins], %%" RSEQ_TEST_SCRATCH "\n\t"		\
+    #name "_spin:\n\t"							\
+    "sub" RSEQ_TEST_W " $1, %%" RSEQ_TEST_SCRATCH "\n\t"			\
+    "jnc " #name "_spin\n\t"						\
+    "mov" RSEQ_TEST_W " (%[p]), %%" RSEQ_TEST_SCRATCH "\n\t"		\
+    "add" RSEQ_TEST_W " %[v], %%" RSEQ_TEST_SCRATCH "\n\t"		\
+    /* The commit.  */							\
+    "mov" RSEQ_TEST_W " %%" RSEQ_TEST_SCRATCH ", (%[p])\n\t"		\
+    #name "_post_commit:\n\t"						\
+    RSEQ_TEST_ASM_ABORT (#name, "aborted")				\
+    : /* no outputs */							\
+    : [rs] "r" (rs),							\
+      [cpu] "rm" (cpu),							\
+      [p] "r" (p),							\
+      [v] "rm" (v),							\
+      [spins] "rm" (spins)						\
+    : "memory", "cc", RSEQ_TEST_SCRATCH					\
+    : aborted);								\
+  return 0;								\
+ aborted:								\
+  return -1;								\
+}
+
+/* The retry loop is in the asm: the abort handler jumps back to
+   NAME_retry, which re-reads the CPU number and re-arms.  The function
+   returns only once the addition committed, so a debugger that keeps
+   aborting the c.s. never gets out of this function's one source line.
+   Returns how many times the c.s. was aborted.  */
+#define RSEQ_TEST_DEFINE_PERCPU_ADDV_RETRY(name)				\
+RSEQ_TEST_CS_FUNCTION long						\
+name (struct rseq_test_counter *counters, intptr_t v)			\
+{									\
+  struct rseq *rs = rseq_test_abi ();					\
+  long aborts = 0;							\
+									\
+  __asm__ __volatile__ (						\
+    RSEQ_TEST_ASM_DESCRIPTOR (#name)					\
+    #name "_retry:\n\t"							\
+    "movl " RSEQ_TEST_ASM_CPU_ID ", %%ecx\n\t"					\
+    "mov" RSEQ_TEST_W " %%" RSEQ_TEST_CX ", %%" RSEQ_TEST_DX "\n\t"	\
+    "shl" RSEQ_TEST_W " $6, %%" RSEQ_TEST_DX "\n\t"			\
+    "add" RSEQ_TEST_W " %[counters], %%" RSEQ_TEST_DX "\n\t"		\
+    RSEQ_TEST_ASM_ARM (#name "_cs")					\
+    #name "_start:\n\t"							\
+    "cmpl " RSEQ_TEST_ASM_CPU_ID ", %%ecx\n\t"					\
+    "jnz " #name "_abort\n\t"						\
+    "mov" RSEQ_TEST_W " (%%" RSEQ_TEST_DX "), %%" RSEQ_TEST_SCRATCH "\n\t"	\
+    "add" RSEQ_TEST_W " %[v], %%" RSEQ_TEST_SCRATCH "\n\t"		\
+    /* The commit.  */							\
+    "mov" RSEQ_TEST_W " %%" RSEQ_TEST_SCRATCH ", (%%" RSEQ_TEST_DX ")\n\t"	\
+    #name "_post_commit:\n\t"						\
+    ".pushsection __rseq_failure, \"ax\"\n\t"				\
+    ".byte 0x0f, 0xb9, 0x3d\n\t"						\
+    ".long 0x53053053\n\t"						\
+    #name "_abort:\n\t"							\
+    "inc" RSEQ_TEST_W " %[aborts]\n\t"					\
+    "jmp " #name "_retry\n\t"						\
+    ".popsection\n\t"							\
+    : [aborts] "+m" (aborts)						\
+    : [rs] "r" (rs),							\
+      /* Memory is fine: i386 has few registers left.  */		\
+      [counters] "rm" (counters),					\
+      [v] "rm" (v)							\
+    : "memory", "cc", RSEQ_TEST_SCRATCH, "ecx", "edx");			\
+  return aborts;							\
+}
+
 #ifndef RSEQ_TEST_NO_DEFAULTS
 RSEQ_TEST_DEFINE_PERCPU_ADDV (percpu_addv)
 RSEQ_TEST_DEFINE_PERCPU_CMPSTORE (percpu_cmpstore)
+RSEQ_TEST_DEFINE_PERCPU_ADDV_SPIN (percpu_addv_spin)
+RSEQ_TEST_DEFINE_PERCPU_ADDV_RETRY (percpu_addv_retry)
 #endif
 
 #endif /* RSEQ_TEST_H */
