@@ -7,8 +7,6 @@ import, or a second loader, a no-op.  The native module _gdb_rseq must be
 importable: the loader puts its directory on sys.path.
 """
 
-import gdb
-
 from . import settings      # the `rseq' prefixes: first, others hang on it
 from . import log
 from . import registry

@@ -615,10 +615,11 @@ _SECTION_FULL = re.compile(
     r"(\S+)(.*)$")
 
 
-def _objfile_sections(filename):
-    """{name: (lo, hi, file offset, alloc)} of FILENAME's sections where
-    GDB has put them now."""
-    text = gdb.execute("maint info sections -all-objects", False, True)
+def _objfile_sections(filename, names=()):
+    """{name: (lo, hi, file offset, alloc)} of FILENAME's sections (only
+    those called one of NAMES, if given) where GDB has put them now."""
+    text = gdb.execute("maint info sections -all-objects " + " ".join(names),
+                       False, True)
     out = {}
     current = None
     for line in text.splitlines():
@@ -680,10 +681,14 @@ def _read_objfile_memory(objfile):
     zeros); after, run-time ones.  Both are brought back to link-time
     addresses, like a file's tables, and the entry is re-read at a later
     stop while it could not tell."""
-    sections = _objfile_sections(objfile.filename)
-    table = next((n for n in _TABLE_SECTIONS if n in sections), None)
-    if table is None:
+    # Most objfiles have no rseq tables: ask GDB about those sections
+    # first, and for the whole section list only when there are some.
+    if not any(n in _objfile_sections(objfile.filename,
+                                      _TABLE_SECTIONS)
+               for n in _TABLE_SECTIONS):
         return _Entry(objfile, objfile.filename, [], None, None)
+    sections = _objfile_sections(objfile.filename)
+    table = next(n for n in _TABLE_SECTIONS if n in sections)
     inf = gdb.selected_inferior()
     order = _byte_order()
 
