@@ -23,7 +23,8 @@ lets the stepping commands treat a critical section as one step.
 Commands:
   info rseq [ADDRESS | /REGEXP]   list the known critical sections
   info rseq threads               each thread's rseq registration
-  set rseq ... / show rseq ...    settings, e.g. `set rseq verbose on'
+  set rseq ... / show rseq ...    settings: `verbose', and `step-mode'
+                                  when stepping support is loaded
   maint rseq check                the rseq table reader's diagnostics"""
 
     def __init__(self):
