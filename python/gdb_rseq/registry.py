@@ -833,6 +833,8 @@ def derive_exits(start, end, abort):
             continue
         if not _BRANCH.match(mnem) or len(parts) < 2:
             continue
+        if parts[1].lstrip().startswith("*"):
+            continue    # indirect: its "# 0x..." comment is no target
         targets = _HEX.findall(parts[1].split("<", 1)[0])
         if not targets:
             continue
