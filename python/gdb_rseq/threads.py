@@ -154,7 +154,11 @@ def _lookup_area(thread):
         try:
             ptr, _size, sig, _flags = _gdb_rseq.rseq_configuration(
                 _tid(thread))
-            result = (ptr or None, sig if ptr else None, "ptrace")
+            if not ptr:
+                # Not registered (yet: a new thread stopped before glibc
+                # registered it): ask again next time.
+                return (None, None, "ptrace")
+            result = (ptr, sig, "ptrace")
         except OSError:
             result = None       # not stopped, or a kernel before 5.13
     if result is None:
