@@ -88,7 +88,13 @@ check_signatures(struct reader *r)
 	for (size_t i = 0; i < h->ncs; i++) {
 		const struct rseqelf_cs *c = &h->cs[i].pub;
 
-		if (c->has_signature && c->signature != best)
+		if (!c->has_signature)
+			continue;
+		if (2 * best_n <= n)
+			rd_diag(h, RSEQELF_WARNING, true, c->abort_ip,
+				"signature 0x%08x before abort_ip: the critical sections of this file disagree on their signature, and none has a majority",
+				c->signature);
+		else if (c->signature != best)
 			rd_diag(h, RSEQELF_WARNING, true, c->abort_ip,
 				"signature 0x%08x before abort_ip differs from 0x%08x, used by %zu of the %zu signed critical sections",
 				c->signature, best, best_n, n);

@@ -119,6 +119,8 @@ print_table(const rseqelf *h, FILE *out)
 {
 	size_t n = rseqelf_cs_count(h);
 	int w = rseqelf_class(h) == 64 ? 16 : 8;
+	/* Wide enough for "Post-commit" too.  */
+	int cw = w + 2 > 11 ? w + 2 : 11;
 
 	if (n == 0) {
 		fprintf(out, "There are no critical sections in '%s'.\n",
@@ -129,13 +131,15 @@ print_table(const rseqelf *h, FILE *out)
 	fprintf(out, "Critical sections in '%s' (%zu %s, from %s):\n",
 		rseqelf_name(h), n, n == 1 ? "entry" : "entries",
 		table_name(rseqelf_table(h)));
-	fprintf(out, "  %-*s %-*s %-*s %-10s %s\n", w + 2, "Start", w + 2,
-		"Post-commit", w + 2, "Abort", "Signature", "Exits");
+	fprintf(out, "  %-*s %-*s %-*s %-10s %s\n", cw, "Start", cw,
+		"Post-commit", cw, "Abort", "Signature", "Exits");
 	for (size_t i = 0; i < n; i++) {
 		const struct rseqelf_cs *c = rseqelf_cs_at(h, i);
 
-		fprintf(out, "  0x%0*" PRIx64 " 0x%0*" PRIx64 " 0x%0*" PRIx64,
-			w, c->start_ip, w, c->post_commit_ip, w, c->abort_ip);
+		fprintf(out, "  0x%0*" PRIx64 "%*s 0x%0*" PRIx64 "%*s 0x%0*" PRIx64
+			"%*s", w, c->start_ip, cw - w - 2, "", w,
+			c->post_commit_ip, cw - w - 2, "", w, c->abort_ip,
+			cw - w - 2, "");
 		if (c->has_signature)
 			fprintf(out, " 0x%08" PRIx32, c->signature);
 		else
@@ -149,6 +153,33 @@ print_table(const rseqelf *h, FILE *out)
 		fputc('\n', out);
 	}
 	print_diags(h, out);
+}
+
+/* The length of the well-formed UTF-8 sequence at P, or 0.  */
+static size_t
+utf8_len(const unsigned char *p)
+{
+	size_t n;
+	uint32_t cp;
+
+	if (*p >= 0xc2 && *p <= 0xdf)
+		n = 2, cp = *p & 0x1f;
+	else if (*p >= 0xe0 && *p <= 0xef)
+		n = 3, cp = *p & 0x0f;
+	else if (*p >= 0xf0 && *p <= 0xf4)
+		n = 4, cp = *p & 0x07;
+	else
+		return 0;
+	for (size_t i = 1; i < n; i++) {
+		if ((p[i] & 0xc0) != 0x80)
+			return 0;
+		cp = cp << 6 | (p[i] & 0x3f);
+	}
+	/* Overlong forms, surrogates, beyond Unicode.  */
+	if ((n == 3 && (cp < 0x800 || (cp >= 0xd800 && cp <= 0xdfff)))
+	    || (n == 4 && (cp < 0x10000 || cp > 0x10ffff)))
+		return 0;
+	return n;
 }
 
 static void
@@ -173,12 +204,24 @@ json_string(const char *s, FILE *out)
 			fputs("\\r", out);
 			break;
 		default:
-			/* File names need not be UTF-8: bytes above 0x7f go
-			   through as they are, control characters escaped.  */
-			if (*p < 0x20 || *p == 0x7f)
+			if (*p < 0x20 || *p == 0x7f) {
 				fprintf(out, "\\u%04x", *p);
-			else
+			} else if (*p < 0x80) {
 				putc_unlocked(*p, out);
+			} else {
+				/* File names need not be UTF-8, JSON must be:
+				   a byte that does not start a valid sequence
+				   is written as the code point of the same
+				   value.  */
+				size_t n = utf8_len(p);
+
+				if (n == 0)
+					fprintf(out, "\\u%04x", *p);
+				else
+					fwrite_unlocked(p, 1, n, out);
+				if (n > 1)
+					p += n - 1;
+			}
 		}
 	}
 	putc_unlocked('"', out);
