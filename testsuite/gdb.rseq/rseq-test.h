@@ -8,7 +8,8 @@
      __rseq_cs_ptr_array      "aw"  one 64-bit pointer per descriptor
      __rseq_exit_point_array  "aw"  (64-bit start_ip, 64-bit exit_ip) pairs
      __rseq_failure           "ax"  abort handlers, each preceded by the
-                                    signature 0x53053053
+                                    signature 0x53053053 (except
+                                    percpu_addv_retry's, inline in .text)
 
    The thread's registration is glibc's (2.35 and later): its struct rseq
    lives at the thread pointer plus __rseq_offset, and is valid when
@@ -25,6 +26,8 @@
      NAME_ne           (compare-and-store only) the declared "not equal" exit
      NAME_spin         (spin only) the loop inside the c.s.
      NAME_retry        (retry only) where the asm re-reads the CPU and re-arms
+     NAME_done         (retry only) the jump over the inline abort handler
+                       lands here
 
    The labels are file-local symbols (not .globl), so several translation
    units may include this header.
@@ -53,8 +56,8 @@
    RSEQ_TEST_DEFINE_PERCPU_ADDV_RETRY (NAME) defines
      long NAME (struct rseq_test_counter *counters, intptr_t v);
    which adds V on the current CPU, retrying inside the asm (the abort
-   handler jumps back to NAME_retry) until it commits, and returns how
-   many aborts that took.  Single-stepping this function's one source
+   handler, inline in .text as on aarch64 and riscv, jumps back to
+   NAME_retry) until it commits, and returns how many aborts that took.  Single-stepping this function's one source
    line under a debugger that keeps aborting the c.s. never ends: the
    livelock gdb-rseq exists to prevent.
 
@@ -339,11 +342,12 @@ name (struct rseq_test_counter *counters, intptr_t v, int cpu,		\
   return -1;								\
 }
 
-/* The retry loop is in the asm: the abort handler jumps back to
-   NAME_retry, which re-reads the CPU number and re-arms.  The function
-   returns only once the addition committed, so a debugger that keeps
-   aborting the c.s. never gets out of this function's one source line.
-   Returns how many times the c.s. was aborted.  */
+/* The retry loop is in the asm: the abort handler, inline in .text right
+   after the c.s. (not in __rseq_failure), jumps back to NAME_retry, which
+   re-reads the CPU number and re-arms.  The function returns only once
+   the addition committed, so a debugger that keeps aborting the c.s.
+   never gets out of this function's one source line.  Returns how many
+   times the c.s. was aborted.  */
 #define RSEQ_TEST_DEFINE_PERCPU_ADDV_RETRY(name)				\
 RSEQ_TEST_CS_FUNCTION long						\
 name (struct rseq_test_counter *counters, intptr_t v)			\
@@ -367,13 +371,15 @@ name (struct rseq_test_counter *counters, intptr_t v)			\
     /* The commit.  */							\
     "mov" RSEQ_TEST_W " %%" RSEQ_TEST_SCRATCH ", (%%" RSEQ_TEST_DX ")\n\t"	\
     #name "_post_commit:\n\t"						\
-    ".pushsection __rseq_failure, \"ax\"\n\t"				\
+    "jmp " #name "_done\n\t"						\
+    /* Inline, as aarch64 and riscv do: the handler shares the	\
+       function's line, so line stepping does not stop in it.  */	\
     ".byte 0x0f, 0xb9, 0x3d\n\t"						\
     ".long 0x53053053\n\t"						\
     #name "_abort:\n\t"							\
     "inc" RSEQ_TEST_W " %[aborts]\n\t"					\
     "jmp " #name "_retry\n\t"						\
-    ".popsection\n\t"							\
+    #name "_done:\n\t"							\
     : [aborts] "+m" (aborts)						\
     : [rs] "r" (rs),							\
       /* Memory is fine: i386 has few registers left.  */		\
