@@ -184,7 +184,7 @@ for n in $SIZES; do
 	ratio=$(awk -v a="$rw" -v b="$bw" -v c="$rc" -v d="$bc" \
 		'BEGIN { printf "%.2f", a / b; if (c != "-" && d > 0) printf " / %.2f", c / d }')
 	mb=$(awk -v s="$(wc -c <"$f")" 'BEGIN { printf "%.1f", s / 1048576 }')
-	printf '%-5s %7s %9s / %5s %9s / %5s %9s / %5s %11s %7s\n' \
+	printf '%-5s %7s %9s / %5s %9s / %5s %9s / %5s %13s %7s\n' \
 		"$(label "$n")" $((t1 - t0)) "$rw" "$rc" "$nw" "$nc" "$bw" "$bc" \
 		"$ratio" "$mb"
 	if test -n "$prev_n"; then
