@@ -2,8 +2,9 @@
 # GDB start-up cost of gdb-rseq on a program with many rseq critical
 # sections: time from launch to the end of `gdb -batch PROGRAM' (which
 # reads the program, so gdb-rseq reads its tables), with and without the
-# extension, alternating in one run.  Prints medians and their ratio, and
-# the median time gdb-rseq's registry takes to load the tables alone.
+# extension, alternating in one run.  Prints medians of wall and CPU time
+# and their ratios, and the median time gdb-rseq's registry takes to load
+# the tables alone.
 #
 #   top_builddir=BUILD top_srcdir=SRC sh bench/startup-bench.sh
 #
@@ -63,6 +64,19 @@ now_us () {
 	echo $((t / 1000))
 }
 
+# User + system CPU time of this shell's finished children so far, in ms,
+# from the output of POSIX `times' (its second line), which must run in
+# this shell, not in a command substitution's subshell.  CPU time is less
+# sensitive than wall time to the other load of a shared machine.
+cpu_ms () {
+	sed -n 2p "$BENCH_DIR/times" | awk '{
+	  t = 0
+	  for (i = 1; i <= 2; i++) {
+	    split($i, p, "m"); sub("s", "", p[2]); t += p[1] * 60 + p[2]
+	  }
+	  printf "%d\n", t * 1000 }'
+}
+
 # The median of the numbers on standard input.
 median () {
 	sort -n | awk '{ v[NR] = $1 } END {
@@ -81,21 +95,32 @@ fi
 
 stock=$BENCH_DIR/stock.times
 ext=$BENCH_DIR/ext.times
+stock_cpu=$BENCH_DIR/stock.cpu
+ext_cpu=$BENCH_DIR/ext.cpu
 : > "$stock"
 : > "$ext"
+: > "$stock_cpu"
+: > "$ext_cpu"
 i=0
 while [ $i -lt "$RUNS" ]; do
+	times > "$BENCH_DIR/times"; c0=$(cpu_ms)
 	t0=$(now_us)
 	"$GDB" -nx -batch "$prog" >/dev/null 2>&1
 	t1=$(now_us)
+	times > "$BENCH_DIR/times"; c1=$(cpu_ms)
 	"$GDB" -nx -batch -iex "source $LOADER" "$prog" >/dev/null 2>&1
 	t2=$(now_us)
+	times > "$BENCH_DIR/times"; c2=$(cpu_ms)
 	echo $((t1 - t0)) >> "$stock"
 	echo $((t2 - t1)) >> "$ext"
+	echo $((c1 - c0)) >> "$stock_cpu"
+	echo $((c2 - c1)) >> "$ext_cpu"
 	i=$((i + 1))
 done
 m_stock=$(median < "$stock")
 m_ext=$(median < "$ext")
+m_stock_cpu=$(median < "$stock_cpu")
+m_ext_cpu=$(median < "$ext_cpu")
 
 # The registry alone: drop and re-read the program's tables.
 load_ms=$("$GDB" -nx -batch -iex "source $LOADER" -ex "python
@@ -113,9 +138,11 @@ print('%.1f' % (t[len(t) // 2] * 1e3))
 " "$prog" 2>&1 | tail -n 1)
 
 echo "startup-bench: gdb -batch on a PIE with $CS_COUNT rseq c.s., $RUNS runs each"
-awk -v s="$m_stock" -v e="$m_ext" -v l="$load_ms" -v n="$CS_COUNT" 'BEGIN {
-  printf "  stock GDB:          %8.1f ms (median)\n", s / 1000
-  printf "  GDB with gdb-rseq:  %8.1f ms (median)\n", e / 1000
-  printf "  ratio:              %8.2f\n", e / s
+awk -v s="$m_stock" -v e="$m_ext" -v sc="$m_stock_cpu" -v ec="$m_ext_cpu" \
+    -v l="$load_ms" -v n="$CS_COUNT" 'BEGIN {
+  printf "                      wall (median)   CPU (median)\n"
+  printf "  stock GDB:          %8.1f ms     %8.1f ms\n", s / 1000, sc
+  printf "  GDB with gdb-rseq:  %8.1f ms     %8.1f ms\n", e / 1000, ec
+  printf "  ratio:              %8.2f        %8.2f\n", e / s, (sc ? ec / sc : 0)
   printf "  registry load of %d c.s.: %s ms (median)\n", n, l
 }'
