@@ -906,7 +906,10 @@ def _on_stop(event):
 
 def _install():
     gdb.events.new_objfile.connect(_on_new_objfile)
-    gdb.events.free_objfile.connect(_on_free_objfile)
+    # GDB 13 and later; before, freed objfiles are noticed when their
+    # Python objects turn invalid (_check_relocation).
+    if hasattr(gdb.events, "free_objfile"):
+        gdb.events.free_objfile.connect(_on_free_objfile)
     gdb.events.clear_objfiles.connect(_on_clear_objfiles)
     gdb.events.exited.connect(_on_exited)
     gdb.events.stop.connect(_on_stop)
