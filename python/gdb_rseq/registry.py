@@ -291,7 +291,7 @@ class Registry:
         self._check_relocation()
         ps = gdb.current_progspace()
         return [e for o, e in self._entries.items()
-                if e.raw and _progspace_of(o) is ps]
+                if e.raw and o.is_valid() and _progspace_of(o) is ps]
 
     # ---- queries -----------------------------------------------------
 
