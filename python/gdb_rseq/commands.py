@@ -107,16 +107,17 @@ them, e.g. through `info rseq threads'."""
     @staticmethod
     def _print(found):
         w = _addr_width()
-        col = w + 2
+        # "Post-commit" is wider than a 32-bit address.
+        col = max(w + 2, len("Post-commit"))
         rows = [(cs, _where(cs.start)) for cs in found]
         where_w = max([len("Where")] + [len(r[1]) for r in rows])
         gdb.write("%-*s %-*s %-*s %-*s %s\n"
                   % (col, "Start", col, "Post-commit", col, "Abort",
                      where_w, "Where", "Objfile"))
         for cs, where in rows:
-            gdb.write("%s %s %s %-*s %s\n"
-                      % (_hex(cs.start, w), _hex(cs.post_commit, w),
-                         _hex(cs.abort, w), where_w, where,
+            gdb.write("%-*s %-*s %-*s %-*s %s\n"
+                      % (col, _hex(cs.start, w), col, _hex(cs.post_commit, w),
+                         col, _hex(cs.abort, w), where_w, where,
                          cs.objfile or "(memory)"))
             for e in cs.exits:
                 gdb.write("    exit %s %s\n" % (_hex(e.ip, w), e.kind))
