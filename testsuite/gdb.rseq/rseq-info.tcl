@@ -17,7 +17,7 @@ proc cs_row_re {name objfile {ne_kind declared}} {
 	set v($part) [get_hexadecimal_valueof "(long) &${name}_$part" 0]
 	set v($part) "0x0*[string range $v($part) 2 end]"
     }
-    set re "$v(start) $v(post_commit) $v(abort) +\[^\r\n\]* \[^\r\n\]*/[string_to_regexp [file tail $objfile]]"
+    set re "$v(start) +$v(post_commit) +$v(abort) +\[^\r\n\]* \[^\r\n\]*/[string_to_regexp [file tail $objfile]]"
     if {[string match "*cmpstore*" $name]} {
 	set ne [get_hexadecimal_valueof "(long) &${name}_ne" 0]
 	append re "\r\n +exit 0x0*[string range $ne 2 end] $ne_kind"
