@@ -102,42 +102,56 @@ apply_relative(struct reader *r, uint64_t addr, bool has_addend,
 	put_place(r, v, off, size, load_base + addend);
 }
 
+/* The dynamic relocations of a PIE or DSO: a million c.s. bring several
+   million, so the entries libelf translated are read in place rather
+   than one gelf_getrela call each.  memcpy, because libelf may hand out
+   a misaligned buffer when it maps a file in place.  */
 static void
 apply_dyn_section(struct reader *r, const struct sec *s)
 {
 	bool rela = s->shdr.sh_type == SHT_RELA;
 	unsigned relative = r->h->mach->r_relative;
-	size_t entsize, n;
+	bool is64 = r->h->elfclass == 64;
+	const unsigned char *p;
+	size_t n, size;
 	Elf_Data *d;
 
 	d = elf_getdata(s->scn, NULL);
-	if (d == NULL) {
+	if (d == NULL || d->d_type != (rela ? ELF_T_RELA : ELF_T_REL)) {
 		rd_diag(r->h, RSEQELF_ERROR, false, 0,
 			"cannot read relocation section %s: %s", s->name,
-			elf_errmsg(-1));
+			d == NULL ? elf_errmsg(-1) : "unexpected data type");
 		return;
 	}
-	entsize = gelf_fsize(r->elf, rela ? ELF_T_RELA : ELF_T_REL, 1,
-			     EV_CURRENT);
-	if (entsize == 0)
-		return;
-	n = d->d_size / entsize;
-	for (size_t i = 0; i < n; i++) {
-		GElf_Rela rl;
-		GElf_Rel rn;
+	if (is64)
+		size = rela ? sizeof(Elf64_Rela) : sizeof(Elf64_Rel);
+	else
+		size = rela ? sizeof(Elf32_Rela) : sizeof(Elf32_Rel);
+	n = d->d_size / size;
+	p = d->d_buf;
+	for (size_t i = 0; i < n; i++, p += size) {
+		uint64_t offset, type;
+		int64_t addend = 0;
 
-		if (rela) {
-			if (gelf_getrela(d, i, &rl) == NULL)
-				break;
+		if (is64) {
+			Elf64_Rela e;
+
+			memcpy(&e, p, size);
+			offset = e.r_offset;
+			type = ELF64_R_TYPE(e.r_info);
+			if (rela)
+				addend = e.r_addend;
 		} else {
-			if (gelf_getrel(d, i, &rn) == NULL)
-				break;
-			rl.r_offset = rn.r_offset;
-			rl.r_info = rn.r_info;
-			rl.r_addend = 0;
+			Elf32_Rela e;
+
+			memcpy(&e, p, size);
+			offset = e.r_offset;
+			type = ELF32_R_TYPE(e.r_info);
+			if (rela)
+				addend = e.r_addend;
 		}
-		if (GELF_R_TYPE(rl.r_info) == relative)
-			apply_relative(r, rl.r_offset, rela, rl.r_addend);
+		if (type == relative)
+			apply_relative(r, offset, rela, addend);
 	}
 }
 

@@ -39,50 +39,35 @@ read_signature(struct reader *r, struct cs_int *c)
 	c->pub.has_signature = 1;
 }
 
-static int
-cmp_u32(const void *a, const void *b)
-{
-	uint32_t x = *(const uint32_t *) a, y = *(const uint32_t *) b;
-
-	return x < y ? -1 : x > y;
-}
-
 /* Every c.s. of a process registers with one signature: the one most of
-   the file's sections use is taken as intended, the others are flagged.  */
+   the file's sections use is taken as intended, the others are flagged.
+   Boyer-Moore's vote finds a strict majority in one pass, if there is
+   one.  */
 static void
 check_signatures(struct reader *r)
 {
 	rseqelf *h = r->h;
-	uint32_t *sigs, best = 0;
-	size_t n = 0, best_n = 0;
+	uint32_t cand = 0;
+	size_t n = 0, votes = 0, best_n = 0;
 
 	for (size_t i = 0; i < h->ncs; i++) {
 		struct cs_int *c = &h->cs[i];
 
 		read_signature(r, c);
-		if (!c->pub.has_signature)
+		if (!c->pub.has_signature) {
 			rd_diag(h, RSEQELF_WARNING, true, c->pub.abort_ip,
 				"no signature: the 4 bytes before abort_ip 0x%llx are not in the file",
 				ULL(c->pub.abort_ip));
-	}
-	sigs = malloc((h->ncs ? h->ncs : 1) * sizeof *sigs);
-	if (sigs == NULL) {
-		h->diag_oom = true;
-		return;
+			continue;
+		}
+		n++;
+		if (votes == 0)
+			cand = c->pub.signature;
+		votes += c->pub.signature == cand ? 1 : -1;
 	}
 	for (size_t i = 0; i < h->ncs; i++)
-		if (h->cs[i].pub.has_signature)
-			sigs[n++] = h->cs[i].pub.signature;
-	qsort(sigs, n, sizeof *sigs, cmp_u32);
-	for (size_t i = 0, run; i < n; i += run) {
-		for (run = 1; i + run < n && sigs[i + run] == sigs[i]; run++)
-			;
-		if (run > best_n) {
-			best_n = run;
-			best = sigs[i];
-		}
-	}
-	free(sigs);
+		best_n += h->cs[i].pub.has_signature
+			&& h->cs[i].pub.signature == cand;
 	if (best_n == n)
 		return;
 	for (size_t i = 0; i < h->ncs; i++) {
@@ -94,10 +79,10 @@ check_signatures(struct reader *r)
 			rd_diag(h, RSEQELF_WARNING, true, c->abort_ip,
 				"signature 0x%08x before abort_ip: the critical sections of this file disagree on their signature, and none has a majority",
 				c->signature);
-		else if (c->signature != best)
+		else if (c->signature != cand)
 			rd_diag(h, RSEQELF_WARNING, true, c->abort_ip,
 				"signature 0x%08x before abort_ip differs from 0x%08x, used by %zu of the %zu signed critical sections",
-				c->signature, best, best_n, n);
+				c->signature, cand, best_n, n);
 	}
 }
 

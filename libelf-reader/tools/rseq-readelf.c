@@ -1,7 +1,5 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
 /* rseq-readelf: display the restartable-sequence tables of ELF files.  */
-/* fputs_unlocked, fwrite_unlocked.  */
-#define _GNU_SOURCE 1
 #include <config.h>
 
 #include <errno.h>
@@ -155,6 +153,77 @@ print_table(const rseqelf *h, FILE *out)
 	print_diags(h, out);
 }
 
+/* JSON for a million critical sections is tens of megabytes: it goes
+   through a buffer of its own, numbers formatted without printf.  */
+struct out {
+	FILE *f;
+	size_t len;
+	char buf[1 << 16];
+};
+
+static void
+out_flush(struct out *o)
+{
+	fwrite(o->buf, 1, o->len, o->f);
+	o->len = 0;
+}
+
+static void
+out_mem(const char *p, size_t n, struct out *o)
+{
+	if (n > sizeof o->buf - o->len) {
+		out_flush(o);
+		if (n > sizeof o->buf) {
+			fwrite(p, 1, n, o->f);
+			return;
+		}
+	}
+	memcpy(o->buf + o->len, p, n);
+	o->len += n;
+}
+
+static void
+out_char(char c, struct out *o)
+{
+	if (o->len == sizeof o->buf)
+		out_flush(o);
+	o->buf[o->len++] = c;
+}
+
+static void
+out_str(const char *str, struct out *o)
+{
+	out_mem(str, strlen(str), o);
+}
+
+/* \u00XX for a control character or a stray byte.  */
+static void
+out_u00(unsigned char c, struct out *o)
+{
+	char esc[7] = { '\\', 'u', '0', '0', "0123456789abcdef"[c >> 4],
+			"0123456789abcdef"[c & 0xf], 0 };
+
+	out_mem(esc, 6, o);
+}
+
+static void
+put_u64(uint64_t v, struct out *o)
+{
+	char buf[20], *p = buf + sizeof buf;
+
+	do
+		*--p = '0' + v % 10;
+	while ((v /= 10) != 0);
+	out_mem(p, buf + sizeof buf - p, o);
+}
+
+static void
+put_field(const char *name, uint64_t v, struct out *o)
+{
+	out_str(name, o);
+	put_u64(v, o);
+}
+
 /* The length of the well-formed UTF-8 sequence at P, or 0.  */
 static size_t
 utf8_len(const unsigned char *p)
@@ -183,31 +252,31 @@ utf8_len(const unsigned char *p)
 }
 
 static void
-json_string(const char *s, FILE *out)
+json_string(const char *s, struct out *out)
 {
-	putc_unlocked('"', out);
+	out_char('"', out);
 	for (const unsigned char *p = (const unsigned char *) s; *p; p++) {
 		switch (*p) {
 		case '"':
-			fputs("\\\"", out);
+			out_str("\\\"", out);
 			break;
 		case '\\':
-			fputs("\\\\", out);
+			out_str("\\\\", out);
 			break;
 		case '\n':
-			fputs("\\n", out);
+			out_str("\\n", out);
 			break;
 		case '\t':
-			fputs("\\t", out);
+			out_str("\\t", out);
 			break;
 		case '\r':
-			fputs("\\r", out);
+			out_str("\\r", out);
 			break;
 		default:
 			if (*p < 0x20 || *p == 0x7f) {
-				fprintf(out, "\\u%04x", *p);
+				out_u00(*p, out);
 			} else if (*p < 0x80) {
-				putc_unlocked(*p, out);
+				out_char(*p, out);
 			} else {
 				/* File names need not be UTF-8, JSON must be:
 				   a byte that does not start a valid sequence
@@ -216,104 +285,78 @@ json_string(const char *s, FILE *out)
 				size_t n = utf8_len(p);
 
 				if (n == 0)
-					fprintf(out, "\\u%04x", *p);
+					out_u00(*p, out);
 				else
-					fwrite_unlocked(p, 1, n, out);
+					out_mem((const char *) p, n, out);
 				if (n > 1)
 					p += n - 1;
 			}
 		}
 	}
-	putc_unlocked('"', out);
-}
-
-/* JSON for a million critical sections is tens of megabytes: numbers and
-   strings are written without going through printf.  */
-static void
-put(const char *str, FILE *out)
-{
-	fputs_unlocked(str, out);
+	out_char('"', out);
 }
 
 static void
-put_u64(uint64_t v, FILE *out)
-{
-	char buf[20], *p = buf + sizeof buf;
-
-	do
-		*--p = '0' + v % 10;
-	while ((v /= 10) != 0);
-	fwrite_unlocked(p, 1, buf + sizeof buf - p, out);
-}
-
-static void
-put_field(const char *name, uint64_t v, FILE *out)
-{
-	put(name, out);
-	put_u64(v, out);
-}
-
-static void
-print_json(const rseqelf *h, FILE *out)
+print_json(const rseqelf *h, struct out *out)
 {
 	size_t n = rseqelf_cs_count(h);
 
-	put("{\"file\": ", out);
+	out_str("{\"file\": ", out);
 	json_string(rseqelf_name(h), out);
-	put(", \"machine\": ", out);
+	out_str(", \"machine\": ", out);
 	json_string(rseqelf_machine_name(h), out);
 	put_field(", \"class\": ", rseqelf_class(h), out);
-	put(rseqelf_big_endian(h) ? ", \"endianness\": \"big\",\n"
+	out_str(rseqelf_big_endian(h) ? ", \"endianness\": \"big\",\n"
 	    : ", \"endianness\": \"little\",\n", out);
-	put(" \"critical_sections\": [", out);
+	out_str(" \"critical_sections\": [", out);
 	for (size_t i = 0; i < n; i++) {
 		const struct rseqelf_cs *c = rseqelf_cs_at(h, i);
 
-		put(i ? ",\n  " : "\n  ", out);
+		out_str(i ? ",\n  " : "\n  ", out);
 		put_field("{\"start_ip\": ", c->start_ip, out);
 		put_field(", \"post_commit_ip\": ", c->post_commit_ip, out);
 		put_field(", \"abort_ip\": ", c->abort_ip, out);
 		if (c->has_descriptor)
 			put_field(", \"descriptor\": ", c->descriptor, out);
 		else
-			put(", \"descriptor\": null", out);
+			out_str(", \"descriptor\": null", out);
 		if (c->has_signature)
 			put_field(", \"signature\": ", c->signature, out);
 		else
-			put(", \"signature\": null", out);
+			out_str(", \"signature\": null", out);
 		put_field(", \"flags\": ", c->flags, out);
 		put_field(", \"version\": ", c->version, out);
-		put(", \"exits\": [", out);
+		out_str(", \"exits\": [", out);
 		for (size_t k = 0; k < c->nexits; k++) {
 			put_field(k ? ", {\"ip\": " : "{\"ip\": ", c->exits[k].ip,
 				  out);
-			put(c->exits[k].kind == RSEQELF_EXIT_DECLARED
+			out_str(c->exits[k].kind == RSEQELF_EXIT_DECLARED
 			    ? ", \"kind\": \"declared\"}"
 			    : ", \"kind\": \"derived\"}", out);
 		}
-		put("]}", out);
+		out_str("]}", out);
 	}
-	put(n ? "\n ],\n \"diagnostics\": [" : "],\n \"diagnostics\": [", out);
+	out_str(n ? "\n ],\n \"diagnostics\": [" : "],\n \"diagnostics\": [", out);
 	for (size_t i = 0; i < rseqelf_diag_count(h); i++) {
 		const struct rseqelf_diag *d = rseqelf_diag_at(h, i);
 
-		put(i ? ",\n  {\"severity\": \"" : "\n  {\"severity\": \"", out);
-		put(rseqelf_severity_name(d->severity), out);
+		out_str(i ? ",\n  {\"severity\": \"" : "\n  {\"severity\": \"", out);
+		out_str(rseqelf_severity_name(d->severity), out);
 		if (d->has_ip)
 			put_field("\", \"ip\": ", d->ip, out);
 		else
-			put("\", \"ip\": null", out);
-		put(", \"message\": ", out);
+			out_str("\", \"ip\": null", out);
+		out_str(", \"message\": ", out);
 		json_string(d->message, out);
-		putc_unlocked('}', out);
+		out_char('}', out);
 	}
-	put(rseqelf_diag_count(h) ? "\n ]}" : "]}", out);
+	out_str(rseqelf_diag_count(h) ? "\n ]}" : "]}", out);
 }
 
 int
 main(int argc, char **argv)
 {
-	static char outbuf[1 << 16];
+	static struct out jout;
 	bool json = false, check = false;
 	unsigned flags = 0;
 	int status = 0, opt, nfiles, printed = 0;
@@ -346,7 +389,7 @@ main(int argc, char **argv)
 		fprintf(stderr, "Try '" PROGRAM " --help' for more information.\n");
 		return 2;
 	}
-	setvbuf(stdout, outbuf, _IOFBF, sizeof outbuf);
+	jout.f = stdout;
 
 	if (json && nfiles > 1)
 		fputc('[', stdout);
@@ -364,7 +407,8 @@ main(int argc, char **argv)
 		if (json) {
 			if (nfiles > 1)
 				fputs(printed ? ",\n" : "\n", stdout);
-			print_json(h, stdout);
+			print_json(h, &jout);
+			out_flush(&jout);
 			if (nfiles == 1)
 				fputc('\n', stdout);
 		} else {
