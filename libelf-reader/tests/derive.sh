@@ -29,6 +29,19 @@ for arch in x86_64 i386 aarch64 arm ppc64 ppc64le s390x riscv64; do
 	fi
 	check "$arch: --no-derive" fcheck $b --no-derive
 	check "$arch: --no-derive, cli" cli_matches $b --no-derive
+
+	# A call and a system call inside the range.
+	c=$work/$arch-calls
+	if ! assemble $arch calls $c.o \
+	    || ! $ld -pie -e rseq_fixture_entry -o $c $c.o; then
+		not_ok "$arch: calls does not build"
+	elif can_derive $c; then
+		check "$arch: call and syscall" fcheck $c \
+			--diag=warning:tcs_c_call --diag=warning:tcs_c_syscall
+		check "$arch: call and syscall, cli" cli_matches $c
+	else
+		check "$arch: call and syscall, cannot derive" fcheck $c --diag='note:*'
+	fi
 done
 
 b=$work/x86_64-noexits

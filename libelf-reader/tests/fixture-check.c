@@ -52,6 +52,7 @@ struct sym {
 struct expected_cs {
 	char id[64];
 	int have_start, have_post, have_abort, have_desc;
+	int want_call, want_syscall;
 	uint64_t start, post, abort_ip, desc;
 	size_t abort_shndx;
 	size_t ndecl, nderiv;
@@ -194,6 +195,10 @@ build_expected (int exits_derived)
 			e->abort_shndx = syms[i].shndx;
 		} else if (strcmp (role, "desc") == 0)
 			e->have_desc = 1, e->desc = v;
+		else if (strcmp (role, "call") == 0)
+			e->want_call = 1;
+		else if (strcmp (role, "syscall") == 0)
+			e->want_syscall = 1;
 		else if (strncmp (role, "exit", 4) == 0 && !exits_derived) {
 			if (e->ndecl < MAX_EXITS)
 				e->decl[e->ndecl++] = v;
@@ -243,7 +248,7 @@ read_signature (const struct expected_cs *e, uint32_t *sig)
 	return 1;
 }
 
-/* The value fixtures/arch/*.inc writes before every good abort handler. */
+/* The value fixtures/arch/ARCH.inc writes before every good abort handler. */
 static int
 machine_signature (unsigned machine, uint32_t *sig)
 {
@@ -436,6 +441,14 @@ check_cs (rseqelf *h, int derive)
 		} else
 			fail ("fixture bug: %s: cannot read its signature", e->id);
 		check_exits (e, cs, derive);
+		/* Only disassembly can tell. */
+		if (derive && cs->has_call != (unsigned) e->want_call)
+			fail ("%s: has_call %u, fixture %s a call", e->id,
+			      cs->has_call, e->want_call ? "has" : "has no");
+		if (derive && cs->has_syscall != (unsigned) e->want_syscall)
+			fail ("%s: has_syscall %u, fixture %s a system call",
+			      e->id, cs->has_syscall,
+			      e->want_syscall ? "has" : "has no");
 	}
 	(void) matched;
 }
