@@ -457,14 +457,24 @@ classify(unsigned em, const char *text)
 	return (struct classified) { FLOW_NONE, false };
 }
 
-/* One decoded instruction that changes the flow, with its branch target relative to its own
-   address so that a decoding can be reused for the same bytes elsewhere.  */
+/* One decoded instruction that changes the flow, with its branch target
+   relative to its own address so that a decoding can be reused for the
+   same bytes elsewhere.  */
 struct dinsn {
 	uint64_t off;		/* from start_ip */
 	int64_t rel;		/* target - address, when has_target */
 	uint32_t text;		/* offset in the text pool, for diagnostics */
+	uint32_t reloc;		/* 1 + index in coderels, 0 if none */
 	uint8_t flow;		/* enum flow */
 	bool has_target;
+};
+
+/* In an ET_REL file, a relocation in the code: a branch it patches goes
+   where the linker decides, not where its bytes say.  */
+struct coderel {
+	uint32_t shndx;
+	uint64_t off;
+	const char *sym;	/* libelf's string, valid while open */
 };
 
 /* Decodings of c.s. bodies, by their bytes.  Files made of many copies of
@@ -507,6 +517,10 @@ struct deriver {
 
 	struct armmap *armmaps;	/* sorted by section and address */
 	size_t narmmaps;
+
+	struct coderel *coderels;	/* sorted by section and offset */
+	size_t ncoderels;
+	uint32_t shndx;		/* the section being decoded */
 };
 
 static bool
@@ -587,8 +601,14 @@ keep_text(struct deriver *d, const char *t, uint32_t *where)
 	if (grow((void **) &d->text, &d->text_cap, d->ntext + n, 1) < 0)
 		return -1;
 	*where = d->ntext;
-	for (size_t i = 0; i < n; i++)
-		d->text[d->ntext++] = t[i] == '\t' ? ' ' : t[i];
+	/* Operand padding would read oddly inside a message.  */
+	for (size_t i = 0; i < n; i++) {
+		char ch = t[i] == '\t' ? ' ' : t[i];
+
+		if (ch == ' ' && d->ntext > *where && d->text[d->ntext - 1] == ' ')
+			continue;
+		d->text[d->ntext++] = ch;
+	}
 	return 0;
 }
 
@@ -640,6 +660,101 @@ add_body(struct deriver *d, const struct body *nb)
 	}
 	*find_body(d, nb) = *nb;
 	d->nbodies++;
+	return 0;
+}
+
+static int
+cmp_coderel(const void *a, const void *b)
+{
+	const struct coderel *x = a, *y = b;
+
+	if (x->shndx != y->shndx)
+		return x->shndx < y->shndx ? -1 : 1;
+	return x->off < y->off ? -1 : x->off > y->off;
+}
+
+/* The relocations of an ET_REL file's code sections.  */
+static int
+load_coderels(struct deriver *d)
+{
+	struct reader *r = d->r;
+	size_t cap = 0;
+
+	for (size_t i = 1; i < r->nsecs; i++) {
+		const struct sec *s = &r->secs[i];
+		bool rela = s->shdr.sh_type == SHT_RELA;
+		Elf_Data *data, *symd = NULL;
+		size_t n, entsize, strndx = 0;
+
+		if (s->scn == NULL || (s->shdr.sh_type != SHT_REL && !rela)
+		    || s->shdr.sh_info == 0 || s->shdr.sh_info >= r->nsecs
+		    || !(r->secs[s->shdr.sh_info].shdr.sh_flags & SHF_EXECINSTR))
+			continue;
+		data = elf_getdata(s->scn, NULL);
+		entsize = gelf_fsize(r->elf, rela ? ELF_T_RELA : ELF_T_REL, 1,
+				     EV_CURRENT);
+		if (data == NULL || entsize == 0)
+			continue;
+		if (s->shdr.sh_link != 0 && s->shdr.sh_link < r->nsecs
+		    && r->secs[s->shdr.sh_link].scn != NULL) {
+			symd = elf_getdata(r->secs[s->shdr.sh_link].scn, NULL);
+			strndx = r->secs[s->shdr.sh_link].shdr.sh_link;
+		}
+		n = data->d_size / entsize;
+		if (grow((void **) &d->coderels, &cap, d->ncoderels + n,
+			 sizeof *d->coderels) < 0)
+			return -1;
+		for (size_t k = 0; k < n; k++) {
+			struct coderel *cr = &d->coderels[d->ncoderels];
+			GElf_Rela rl;
+			GElf_Rel rn;
+			GElf_Sym sym;
+
+			if (rela ? gelf_getrela(data, k, &rl) == NULL
+			    : gelf_getrel(data, k, &rn) == NULL)
+				break;
+			if (!rela)
+				rl.r_offset = rn.r_offset, rl.r_info = rn.r_info;
+			cr->shndx = s->shdr.sh_info;
+			cr->off = rl.r_offset;
+			cr->sym = NULL;
+			if (symd != NULL
+			    && gelf_getsym(symd, GELF_R_SYM(rl.r_info), &sym) != NULL) {
+				if (GELF_ST_TYPE(sym.st_info) == STT_SECTION
+				    && sym.st_shndx < r->nsecs)
+					cr->sym = r->secs[sym.st_shndx].name;
+				else
+					cr->sym = elf_strptr(r->elf, strndx,
+							     sym.st_name);
+			}
+			if (cr->sym == NULL || cr->sym[0] == '\0')
+				cr->sym = "a symbol";
+			d->ncoderels++;
+		}
+	}
+	qsort(d->coderels, d->ncoderels, sizeof *d->coderels, cmp_coderel);
+	return 0;
+}
+
+/* 1 + the index of a relocation in [FROM, TO) of the section being
+   decoded, or 0.  */
+static uint32_t
+find_coderel(const struct deriver *d, uint64_t from, uint64_t to)
+{
+	size_t lo = 0, hi = d->ncoderels;
+
+	while (lo < hi) {
+		size_t mid = lo + (hi - lo) / 2;
+		const struct coderel *cr = &d->coderels[mid];
+
+		if (cr->shndx < d->shndx || (cr->shndx == d->shndx && cr->off < from))
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	if (lo < d->ncoderels && d->coderels[lo].shndx == d->shndx
+	    && d->coderels[lo].off < to)
+		return lo + 1;
 	return 0;
 }
 
@@ -709,6 +824,14 @@ decode(struct deriver *d, uint64_t start, uint64_t end, struct body *b,
 				      ? d->info.target : d->in.addr) - pc);
 		if (keep_text(d, d->in.text, &di->text) < 0)
 			return -1;
+		di->reloc = 0;
+		if (di->has_target && d->ncoderels != 0) {
+			di->reloc = find_coderel(d, pc, pc + len);
+			if (di->reloc != 0) {
+				di->has_target = false;
+				*reusable = false;
+			}
+		}
 		/* x86's far jumps and calls name an absolute address.  */
 		if (di->has_target && (strncmp(d->text + di->text, "ljmp", 4) == 0
 				       || strncmp(d->text + di->text, "lcall", 5) == 0))
@@ -845,6 +968,7 @@ derive_one(struct deriver *d, size_t k)
 			d->info.buffer_length = s->nbytes;
 			d->info.section = NULL;
 		}
+		d->shndx = c->code_sec;
 		if (decode(d, start, end, &nb, &reusable) < 0)
 			return -1;
 		if (reusable) {
@@ -885,6 +1009,12 @@ derive_one(struct deriver *d, size_t k)
 				rd_diag(h, RSEQELF_WARNING, true, pc,
 					"call inside the critical section [0x%llx, 0x%llx): %s",
 					ULL(start), ULL(end), text);
+			}
+			if (!di->has_target && di->reloc != 0) {
+				rd_diag(h, RSEQELF_NOTE, true, pc,
+					"%s: the target is left to a relocation against %s, resolved at link time: not derived",
+					text, d->coderels[di->reloc - 1].sym);
+				break;
 			}
 			if (!di->has_target) {
 				if (di->flow != FLOW_CALL)
@@ -932,9 +1062,6 @@ rd_derive(struct reader *r, size_t ndeclared)
 		return 0;
 	d.has_table = r->views[RS_EXITS].shndx != 0;
 	d.table_name = d.has_table ? r->secs[r->views[RS_EXITS].shndx].name : "";
-	if (h->type == ET_REL)
-		rd_diag(h, RSEQELF_NOTE, false, 0,
-			"exits of a relocatable file are derived without its code relocations: branches to other sections are not seen");
 
 	pthread_mutex_lock(&opcodes_lock);
 	d.print = disassembler(am->arch, h->big_endian,
@@ -954,11 +1081,10 @@ rd_derive(struct reader *r, size_t ndeclared)
 	d.info.memory_error_func = memory_error;
 	d.info.print_address_func = print_address;
 	disassemble_init_for_target(&d.info);
-	if (h->machine == EM_ARM) {
-		if (load_arm_maps(&d) < 0) {
-			ret = -1;
-			goto done;
-		}
+	if ((h->machine == EM_ARM && load_arm_maps(&d) < 0)
+	    || (h->type == ET_REL && load_coderels(&d) < 0)) {
+		ret = -1;
+		goto done;
 	}
 
 	for (size_t k = 0; k < h->ncs && ret == 0; k++)
@@ -972,6 +1098,7 @@ out:
 	free(d.text);
 	free(d.bodies);
 	free(d.armmaps);
+	free(d.coderels);
 	return ret;
 }
 
