@@ -71,6 +71,28 @@ check "--check --json still prints the findings" \
 	json 'any(x["severity"] == "error" for x in d["diagnostics"])'
 status 1 "--check, one of two files has findings" --check $basic $bad
 
+# The file name is printed as given, whatever it holds.
+odd=$work/'odd "name" \ with
+newline'
+cp $basic "$odd"
+status 0 "odd file name, --json" --json "$odd"
+check "odd file name: JSON holds it exactly" \
+	"$PYTHON3" -c 'import json, sys; sys.exit(json.load(open(sys.argv[1]))["file"] != sys.argv[2])' $work/out "$odd"
+
+# Symbols are for people: a stripped copy reads the same.
+if have strip && strip -o $work/stripped $basic; then
+	status 0 "stripped copy, --json" --json $work/stripped
+	mv $work/out $work/stripped.json
+	status 0 "unstripped, --json" --json $basic
+	check "stripped copy reads the same" "$PYTHON3" -c '
+import json, sys
+a, b = (json.load(open(f)) for f in sys.argv[1:])
+a.pop("file"); b.pop("file")
+sys.exit(a != b)' $work/out $work/stripped.json
+else
+	skip "strip: not available"
+fi
+
 missing=$work/no-such-file
 status 2 "missing file" $missing
 stderr_names "missing file: message names it" $missing

@@ -10,10 +10,23 @@
 arches="x86_64 i386 aarch64 arm ppc64 ppc64le s390x riscv64"
 scenarios="basic:ptr_array padding:cs exitname:ptr_array legacy:legacy noexits:ptr_array"
 
-# lld_emul ARCH: whether ld.lld links ARCH objects here.
+# lld_ok OBJECT: whether ld.lld links OBJECT's machine here.
 lld_ok () {
 	have ld.lld || return 1
-	ld.lld -e rseq_fixture_entry -o "$work/lldprobe" "$1" >/dev/null 2>&1
+	# In a subshell: lld 14 dies of SIGSEGV on s390x objects.
+	(ld.lld -e rseq_fixture_entry -o "$work/lldprobe" "$1"; exit $?) \
+		>/dev/null 2>&1
+}
+
+# relr ARCH BASE "LINK COMMAND" SUFFIX: link BASE.o with DT_RELR and check
+# it; a skip when the linker makes no RELR table for ARCH.
+relr () {
+	if $3 -e rseq_fixture_entry -o $2.$4 $2.o >$2.$4.log 2>&1 \
+	    && readelf -d $2.$4 2>/dev/null | grep -q '(RELR)'; then
+		check "$1 basic $4" fcheck $2.$4 --table=ptr_array
+	else
+		skip "$1 basic $4: no DT_RELR from $3"
+	fi
 }
 
 for arch in $arches; do
@@ -54,6 +67,12 @@ for arch in $arches; do
 			done
 		elif test $name = basic; then
 			skip "$arch: ld.lld does not link $arch objects"
+		fi
+		# DT_RELR, where this machine's linkers pack relative relocations.
+		if test $name = basic; then
+			relr $arch $base "$ld -pie -z pack-relative-relocs" bfd-relr
+			lld_ok $base.o \
+				&& relr $arch $base "ld.lld -pie --pack-dyn-relocs=relr" lld-relr
 		fi
 		# The command line prints what the library read, for every file kind.
 		if test $name = basic; then
