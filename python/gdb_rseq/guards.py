@@ -41,9 +41,9 @@ class _EntryGuard(gdb.Breakpoint):
 
     def stop(self):
         thread = gdb.selected_thread()
-        if thread is not None:
+        if thread is not None and guards.owns(thread):
             try:
-                safepass.begin(thread, self.cs)
+                safepass.begin(thread, self.cs, origin="guard")
             except (gdb.error, gdb.MemoryError) as e:
                 log.warning("cannot make critical section %#x safe to "
                             "step: %s", self.cs.start, e)
@@ -73,6 +73,8 @@ class _Guards:
         self.for_command = False
         self.for_watchpoints = False
         self.pin = None
+        self.thread_num = None
+        self.saved_displaced = None
 
     def _build(self):
         self._delete()
@@ -101,18 +103,43 @@ class _Guards:
             # the extension shows, even in "maint info breakpoints".
             self._delete()
 
+    def owns(self, thread):
+        """Whether a guard hit by THREAD starts a safe pass.
+
+        During a line step only the stepped thread's passes are made
+        safe.  Another thread that runs meanwhile and reaches a guard is
+        stepped over it in place (displaced stepping is off for the
+        command), still at the section's first instruction with rseq_cs
+        armed: the kernel aborts or protects that pass as usual."""
+        if self.for_command:
+            return thread.global_num == self.thread_num
+        return True
+
     def arm_for_command(self):
         if gdb.selected_inferior().pid == 0:
             return
+        thread = gdb.selected_thread()
         self.for_command = True
+        self.thread_num = thread.global_num if thread else None
         if self.pin is None:
-            self.pin = safepass.CommandPin(gdb.selected_thread())
+            self.pin = safepass.CommandPin(thread)
+        if self.saved_displaced is None:
+            # A displaced step runs the copied instruction outside the
+            # section, and the kernel then clears rseq_cs without
+            # aborting: that thread's pass would run unprotected.
+            self.saved_displaced = gdb.parameter("displaced-stepping")
+            if self.saved_displaced is None:
+                self.saved_displaced = "auto"
+            gdb.execute("set displaced-stepping off", to_string=True)
         self._update()
 
     def command_done(self):
-        if self.pin is not None:
-            self.pin.release()
-            self.pin = None
+        # Threads stopped in the middle of a pass (the command ended in
+        # another thread meanwhile) have not committed: re-arm their
+        # rseq_cs so the kernel aborts those passes on resume, and give
+        # back the other threads and affinities.
+        safepass.end_all(restore_rseq_cs=True, origin="guard")
+        self._restore_settings()
         if self.for_command:
             self.for_command = False
             self._update()
@@ -133,11 +160,21 @@ class _Guards:
             # crashes GDB 13, so the guards go once that is over.
             gdb.post_event(self._update)
 
-    def forget(self):
-        # The inferior is gone; breakpoint addresses are stale.
+    def _restore_settings(self):
         if self.pin is not None:
             self.pin.release()
             self.pin = None
+        if self.saved_displaced is not None:
+            value = self.saved_displaced
+            self.saved_displaced = None
+            # An auto-boolean: None is "auto".
+            value = {True: "on", False: "off", None: "auto"}.get(value, value)
+            gdb.execute("set displaced-stepping %s" % value, to_string=True)
+        self.thread_num = None
+
+    def forget(self):
+        # The inferior is gone; breakpoint addresses are stale.
+        self._restore_settings()
         self.for_command = False
         self._delete()
         self.generation = None

@@ -23,6 +23,8 @@ exiting leaves nothing behind.
 
 import gdb
 
+from . import safepass
+
 _stop_events = []
 
 
@@ -173,6 +175,7 @@ def _resume(thread, own_numbers):
     """`continue` the thread; return an Outcome."""
     del _stop_events[:]
     output = ""
+    safepass.own_resume = True
     try:
         output = gdb.execute("continue", to_string=True)
     except gdb.error as e:
@@ -180,6 +183,8 @@ def _resume(thread, own_numbers):
         if not _stop_events:
             raise
         output = str(e)
+    finally:
+        safepass.own_resume = False
     exited = any(isinstance(e, gdb.ExitedEvent) for e in _stop_events)
     if exited or not thread.is_valid():
         return Outcome(False, output, True, None)

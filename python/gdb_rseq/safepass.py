@@ -26,6 +26,7 @@ import os
 
 import gdb
 
+from . import log
 from . import registry
 from . import threads
 
@@ -41,6 +42,10 @@ _active = {}
 # CPUs), so affinities are computed from these originals and the set of
 # pinned CPUs, and given back when the last pass ends.
 _original = {}
+# tid -> the CPU set this module last gave it.  A thread whose affinity
+# differs from it was moved by the program itself, and the program's
+# choice is what it gets back.
+_set_by_us = {}
 
 
 def _getaffinity(tid):
@@ -80,23 +85,57 @@ def _apply_affinities(inferior):
                 if tid not in pinned and not busy:
                     continue
                 _original[tid] = _getaffinity(tid)
+            else:
+                current = _getaffinity(tid)
+                if current != _set_by_us.get(tid, current):
+                    _original[tid] = current
             orig = _original[tid]
             if tid in pinned:
                 want = {pinned[tid]}
             else:
                 want = orig - busy or orig
             _setaffinity(tid, want)
+            _set_by_us[tid] = want
         except OSError:
             # The thread is exiting: nothing to pin or keep away.
             continue
     if not _active:
         _original.clear()
+        _set_by_us.clear()
+
+
+# In all-stop mode every thread is stopped whenever GDB looks at one, and
+# scheduler-locking decides which ones the next resume lets go.  Setting
+# it from Breakpoint.stop() takes effect at GDB's next internal resume,
+# so the other threads stay stopped exactly for the pass; in non-stop
+# mode they run on and only their affinity keeps them off the CPU.
+_saved_locking = None
+
+
+def _hold_others():
+    global _saved_locking
+    if _saved_locking is not None or gdb.parameter("non-stop"):
+        return
+    mode = gdb.parameter("scheduler-locking")
+    if mode != "on":
+        gdb.execute("set scheduler-locking on", to_string=True)
+    _saved_locking = mode
+
+
+def _release_others():
+    global _saved_locking
+    if _saved_locking is None:
+        return
+    mode, _saved_locking = _saved_locking, None
+    if mode != "on":
+        gdb.execute("set scheduler-locking %s" % mode, to_string=True)
 
 
 class SafePass:
     """One thread's single-stepped pass through one critical section."""
 
-    def __init__(self, thread, cs):
+    def __init__(self, thread, cs, origin):
+        self.origin = origin
         self.thread = thread
         self.num = thread.global_num
         self.inferior = thread.inferior
@@ -109,6 +148,7 @@ class SafePass:
         if self.saved_rseq_cs:
             threads.write_rseq_cs(self.thread, 0)
         _active[self.num] = self
+        _hold_others()
         if is_native(self.inferior):
             st = threads.state(self.thread)
             if st.cpu_id is not None and st.cpu_id >= 0:
@@ -118,17 +158,44 @@ class SafePass:
 
     def end(self, restore_rseq_cs=False):
         """Give back everything; with RESTORE_RSEQ_CS re-arm the
-        descriptor so the kernel aborts the unfinished pass."""
+        descriptor and send a thread stopped inside the section to its
+        abort handler, as the kernel would."""
         if _active.pop(self.num, None) is None:
             return
-        if restore_rseq_cs and self.saved_rseq_cs and self.thread.is_valid():
+        if not _active:
+            _release_others()
+        if restore_rseq_cs and self.thread.is_valid() \
+                and not self.thread.is_running():
             try:
-                threads.write_rseq_cs(self.thread, self.saved_rseq_cs)
+                if self.saved_rseq_cs:
+                    threads.write_rseq_cs(self.thread, self.saved_rseq_cs)
+                _abort_if_inside(self.thread, self.cs)
             except (gdb.error, gdb.MemoryError):
                 pass
         if self.cpu is not None and self.inferior.is_valid() \
                 and self.inferior.pid:
             _apply_affinities(self.inferior)
+
+
+def _abort_if_inside(thread, cs):
+    """Move THREAD, stopped inside CS, to CS's abort handler.
+
+    The kernel does this itself when a thread stopped in a section
+    resumes with rseq_cs armed -- but not reliably after a ptrace stop on
+    every kernel (seen on 6.18), and an abandoned pass that committed a
+    value loaded long before loses other threads' updates."""
+    saved = gdb.selected_thread()
+    try:
+        if thread != saved:
+            thread.switch()
+        pc = int(gdb.newest_frame().pc())
+        if cs.contains(pc):
+            gdb.execute("set var $pc = %#x" % cs.abort, to_string=True)
+            log.info("critical section %#x abandoned: thread %d sent to "
+                     "its abort handler", cs.start, thread.num)
+    finally:
+        if saved is not None and saved.is_valid() and saved != thread:
+            saved.switch()
 
 
 class CommandPin:
@@ -156,7 +223,7 @@ class CommandPin:
             mask = _getaffinity(tid)
             if cpu in mask and len(mask) > 1:
                 _setaffinity(tid, {cpu})
-                self.tid, self.mask = tid, mask
+                self.tid, self.mask, self.cpu = tid, mask, cpu
         except OSError:
             pass
 
@@ -164,7 +231,9 @@ class CommandPin:
         if self.tid is None:
             return
         try:
-            _setaffinity(self.tid, self.mask)
+            # Unless the program moved the thread itself meanwhile.
+            if _getaffinity(self.tid) == {self.cpu}:
+                _setaffinity(self.tid, self.mask)
         except OSError:
             # The thread exited meanwhile.
             pass
@@ -179,12 +248,14 @@ def any_active():
     return bool(_active)
 
 
-def begin(thread, cs):
-    """Start a pass for THREAD in CS unless one is already running."""
+def begin(thread, cs, origin="inside"):
+    """Start a pass for THREAD in CS unless one is already running.
+    ORIGIN ("inside" or "guard") says who ends it: guard passes end with
+    the line-step command that made them."""
     p = _active.get(thread.global_num)
     if p is not None:
         return p
-    return SafePass(thread, cs).begin()
+    return SafePass(thread, cs, origin).begin()
 
 
 def end(thread, restore_rseq_cs=False):
@@ -193,9 +264,10 @@ def end(thread, restore_rseq_cs=False):
         p.end(restore_rseq_cs)
 
 
-def end_all(restore_rseq_cs=False):
+def end_all(restore_rseq_cs=False, origin=None):
     for p in list(_active.values()):
-        p.end(restore_rseq_cs)
+        if origin is None or p.origin == origin:
+            p.end(restore_rseq_cs)
 
 
 def _pc_of(thread):
@@ -237,7 +309,50 @@ def _on_exited(event):
     # The threads are gone, and their affinities with them.
     _active.clear()
     _original.clear()
+    _set_by_us.clear()
+    _release_others()
+
+
+# Set by the instruction-step commands around their own resumes: an
+# "inside" pass goes on across stepi commands.
+own_resume = False
+
+
+def abort_stopped_inside(inferior, skip=()):
+    """Send every stopped thread of INFERIOR that is inside a critical
+    section with its rseq_cs armed to the section's abort handler.
+
+    The kernel is meant to do this when such a thread resumes, but after
+    a ptrace stop it does not always (seen on 6.18): a thread that sat
+    stopped in a section while others committed to the same per-CPU
+    data would then commit a stale value.  SKIP: global thread numbers
+    to leave alone."""
+    for thread in inferior.threads():
+        if (not thread.is_valid() or thread.is_running()
+                or thread.global_num in skip or thread.global_num in _active):
+            continue
+        try:
+            pc = _pc_of(thread)
+            cs = registry.lookup(pc)
+            if cs is not None and threads.read_rseq_cs(thread):
+                _abort_if_inside(thread, cs)
+        except (gdb.error, gdb.MemoryError):
+            continue
+
+
+def _on_cont(event):
+    """A command other than our own stepping resumes the inferior: passes
+    stopped halfway are given back to the kernel (aborted), and so are
+    threads stopped inside sections."""
+    if own_resume:
+        return
+    if _active:
+        end_all(restore_rseq_cs=True)
+    inferior = gdb.selected_inferior()
+    if inferior.pid and len(inferior.threads()) > 1:
+        abort_stopped_inside(inferior)
 
 
 gdb.events.stop.connect(_on_stop)
 gdb.events.exited.connect(_on_exited)
+gdb.events.cont.connect(_on_cont)
