@@ -160,6 +160,23 @@ int rd_merge_exits(struct reader *r, size_t ndeclared);
 /* validate.c */
 void rd_validate(struct reader *r);
 
+/* classify.c */
+enum flow {
+	FLOW_NONE,		/* falls through */
+	FLOW_JUMP,		/* branch, direct or indirect */
+	FLOW_COND,		/* conditional branch */
+	FLOW_CALL,
+	FLOW_RETURN,
+	FLOW_SYSCALL,
+};
+
+struct classified {
+	enum flow flow;
+	bool indirect;		/* the target is in a register or memory */
+};
+
+struct classified rd_classify(unsigned em, const char *text);
+
 /* derive.c */
 int rd_derive(struct reader *r, size_t ndeclared);
 int rd_machine_can_derive(const rseqelf *h);
