@@ -52,7 +52,9 @@ mkdir -p "$work"
 cleanup () { test "$KEEP" = 1 || rm -rf "$work"; }
 trap cleanup EXIT INT TERM
 
-# gen_part N FIRST OUT.s: N critical sections numbered from FIRST.  The
+# gen_part N FIRST OUT.s: N critical sections numbered from FIRST, each
+# body different (its number as an immediate), so that no decoding can be
+# shared between them: the worst case for deriving exits.  The
 # labels are local (.L), so the symbol table stays small and each part
 # assembles on its own; a 1M file is ten 100k parts, which keeps the
 # assembler's memory near 300 MB and lets two parts assemble at once.
@@ -63,7 +65,7 @@ gen_part () {
 	.macro CS n
 	.text
 .Ls\n\():
-	nop
+	movl $\n, %eax
 	jne .Le\n
 	nop
 .Lp\n\():
