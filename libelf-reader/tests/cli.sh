@@ -114,5 +114,18 @@ if grep -F -q -- "$basic" $work/err; then
 else
 	ok "good then unreadable: only the bad file is blamed"
 fi
+status 2 "unreadable between two good files" --json $basic $missing $norseq
+check "unreadable between two: the others are still printed" \
+	json "[o['file'] for o in d] == ['$basic', '$norseq']"
 status 2 "unreadable beats findings under --check" --check $bad $missing
+
+# GNU command-line conventions.
+status 0 "--help" --help
+check "--help documents the options" \
+	sh -c "grep -q -e --json $work/out && grep -q -e --check $work/out && grep -q -e --no-derive $work/out"
+status 0 "--version" --version
+check "--version names the program" grep -q rseq-readelf $work/out
+status 2 "unknown option" --no-such-option $basic
+check "unknown option: says so on stderr" grep -q -e --no-such-option $work/err
+status 2 "no file" --json
 rt_finish
