@@ -145,8 +145,9 @@ class _Guards:
             self._update()
 
     def watchpoints_changed(self, going=None):
-        sw = any(bp.type == gdb.BP_WATCHPOINT and bp.enabled
-                 and bp.number > 0 and bp != going
+        sw = any(bp.is_valid() and bp != going
+                 and bp.type == gdb.BP_WATCHPOINT and bp.enabled
+                 and bp.number > 0
                  for bp in gdb.breakpoints())
         if sw == self.for_watchpoints:
             return
@@ -202,21 +203,22 @@ def _on_exited(event):
 
 
 def _on_breakpoint_change(bp):
-    if bp.type == gdb.BP_WATCHPOINT and bp.number > 0:
+    if bp.is_valid() and bp.type == gdb.BP_WATCHPOINT and bp.number > 0:
         guards.watchpoints_changed()
 
 
 def _on_breakpoint_deleted(bp):
-    # BP is still listed while it is being deleted.
-    if bp.number > 0:
-        guards.watchpoints_changed(going=bp)
+    # BP is still listed while it is being deleted; a temporary one may
+    # already be invalid.
+    guards.watchpoints_changed(going=bp)
 
 
 def _warn_inside(bp):
     """A user breakpoint inside a critical section aborts it every time
     the thread stops there: say so when it is set."""
-    if bp.number <= 0 or bp.type not in (gdb.BP_BREAKPOINT,
-                                         gdb.BP_HARDWARE_BREAKPOINT):
+    if (not bp.is_valid() or bp.number <= 0
+            or bp.type not in (gdb.BP_BREAKPOINT,
+                               gdb.BP_HARDWARE_BREAKPOINT)):
         return
     for loc in getattr(bp, "locations", ()):
         addr = loc.address

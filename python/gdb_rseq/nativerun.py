@@ -151,7 +151,7 @@ class _ResumePCClear:
 
     def __enter__(self):
         for bp in gdb.breakpoints():
-            if not bp.enabled or bp.type not in (gdb.BP_BREAKPOINT,
+            if not bp.is_valid() or not bp.enabled or bp.type not in (gdb.BP_BREAKPOINT,
                                                  gdb.BP_HARDWARE_BREAKPOINT):
                 continue
             if any(loc.enabled and loc.address == self.pc
@@ -190,7 +190,8 @@ def _resume(thread, own_numbers):
         return Outcome(False, output, True, None)
     last = _stop_events[-1] if _stop_events else None
     ours = (isinstance(last, gdb.BreakpointEvent)
-            and all(b.number in own_numbers for b in last.breakpoints))
+            and all(b.is_valid() and b.number in own_numbers
+                    for b in last.breakpoints))
     hit = _current_pc() if ours else None
     return Outcome(ours, output, False, hit)
 

@@ -132,9 +132,8 @@ def _run_section(thread, frame, cs, extra=()):
     stops = set(cs.exit_addresses()) | set(extra)
     guard = _return_guard(frame)
     out = nativerun.run_to(thread, stops, return_guard=guard)
-    if out.ours and out.hit is not None:
-        log.info("critical section %#x ran natively, left at %#x",
-                 cs.start, out.hit)
+    if out.ours and out.hit is not None and out.hit != cs.abort:
+        _crossed(cs, out.hit)
     return out
 
 
@@ -148,6 +147,14 @@ def _restart(thread, frame, cs):
         # The resume PC is abort_ip, so it is left out of the stops.
         out = _run_section(thread, frame, cs)
     return out
+
+
+def _describe_exit(cs, pc):
+    if pc == cs.post_commit:
+        return "committed, left at post-commit %#x" % pc
+    if pc == cs.abort:
+        return "aborted, left at the abort handler %#x" % pc
+    return "left at exit %#x" % pc
 
 
 def _step_atomic(thread, frame, over_calls):
@@ -168,7 +175,23 @@ def _step_atomic(thread, frame, over_calls):
     stops = set(others)
     for c in entered:
         stops |= c.exit_addresses()
-    return nativerun.run_to(thread, stops, return_guard=_return_guard(frame))
+    out = nativerun.run_to(thread, stops, return_guard=_return_guard(frame))
+    if out.ours and out.hit is not None and out.hit not in others:
+        _crossed(entered[0], out.hit)
+    return out
+
+
+def _crossed(cs, pc):
+    """Say how a step crossed CS: once per command unless verbose."""
+    if _quiet and not log.is_verbose():
+        return
+    log.notice("critical section %#x ran natively: %s",
+               cs.start, _describe_exit(cs, pc))
+
+
+# True during the steps of "stepi N" before the last: like GDB, print
+# about the command's end only.
+_quiet = False
 
 
 def _step_inside(thread, frame, over_calls):
@@ -227,13 +250,16 @@ def instruction_step(arg, over_calls):
     start_frame = gdb.newest_frame()
     start_function = _function_key(start_frame)
     out = None
+    global _quiet
     try:
-        for _ in range(count):
+        for i in range(count):
+            _quiet = i < count - 1
             frame = gdb.newest_frame()
             out = stepper(thread, frame, over_calls)
             if not out.ours:
                 break
     finally:
+        _quiet = False
         nativerun.release()
     if out is None:
         return
