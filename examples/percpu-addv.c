@@ -29,7 +29,7 @@ struct counter
   long count;
 } __attribute__ ((aligned (64)));
 
-struct counter counters[MAX_CPUS];
+static struct counter counters[MAX_CPUS];
 
 static struct rseq *
 rseq_area (void)
@@ -43,7 +43,7 @@ rseq_area (void)
    (preemption, migration, a signal) or CPU was not the current one.
    The labels name the section's addresses for GDB (x/i percpu_addv_abort);
    noclone keeps GCC from emitting the asm, and so the labels, twice.  */
-__attribute__ ((noinline, noclone)) int
+static __attribute__ ((noinline, noclone)) int
 percpu_addv (struct counter *c, long v, int cpu)
 {
   struct rseq *rs = rseq_area ();
@@ -87,14 +87,14 @@ percpu_addv (struct counter *c, long v, int cpu)
 }
 
 /* One update, retried until it commits.  */
-__attribute__ ((noinline)) void
+static __attribute__ ((noinline)) void
 add_one (void)
 {
   while (percpu_addv (counters, 1, rseq_area ()->cpu_id) != 0)
     continue;
 }
 
-__attribute__ ((noinline)) long
+static __attribute__ ((noinline)) long
 total (void)
 {
   long sum = 0;
