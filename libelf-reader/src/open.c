@@ -187,6 +187,11 @@ open_image(const void *buf, size_t size, const char *name, unsigned flags,
 		set_error(err, name, EINVAL, "%s", elf_errmsg(-1));
 		goto fail;
 	}
+	if (elf_kind(r.elf) == ELF_K_AR) {
+		set_error(err, name, ENOEXEC,
+			  "an ar archive, not an ELF file: read its members");
+		goto fail;
+	}
 	if (elf_kind(r.elf) != ELF_K_ELF) {
 		set_error(err, name, ENOEXEC, "not an ELF file");
 		goto fail;
