@@ -80,9 +80,13 @@ if have gcc; then
 	variant gcc-bfd-m32-relr gcc i386 --table=ptr_array -- -pie -fuse-ld=bfd -Wl,-z,pack-relative-relocs
 	variant gcc-bfd-m32-gc gcc i386 $gc -- -pie -fuse-ld=bfd -Wl,--gc-sections
 	variant gcc-gold-pie gcc x86_64 --table=ptr_array -- -pie -fuse-ld=gold
+	variant gcc-gold-nopie gcc x86_64 --table=ptr_array -- -no-pie -fuse-ld=gold
 	variant gcc-gold-shared gcc x86_64 --table=ptr_array -- -shared -fuse-ld=gold
+	variant gcc-gold-static gcc x86_64 --table=ptr_array -- -static -fuse-ld=gold
 	variant gcc-gold-gc gcc x86_64 $gc -- -pie -fuse-ld=gold -Wl,--gc-sections
 	variant gcc-gold-m32-pie gcc i386 --table=ptr_array -- -pie -fuse-ld=gold
+	variant gcc-gold-m32-shared gcc i386 --table=ptr_array -- -shared -fuse-ld=gold
+	# gold has no DT_RELR: -z pack-relative-relocs is not tried with it.
 else
 	skip "gcc: not installed"
 fi
