@@ -7,6 +7,19 @@
 # are reported.
 . "${srcdir:-.}/test-lib.sh"
 
+# The host's machine, which a build with libopcodes always disassembles.
+case $(uname -m) in
+x86_64) host_arch=x86_64 ;;
+i?86) host_arch=i386 ;;
+aarch64) host_arch=aarch64 ;;
+arm*) host_arch=arm ;;
+ppc64) host_arch=ppc64 ;;
+ppc64le) host_arch=ppc64le ;;
+s390x) host_arch=s390x ;;
+riscv64) host_arch=riscv64 ;;
+*) host_arch=none ;;
+esac
+
 for arch in x86_64 i386 aarch64 arm ppc64 ppc64le s390x riscv64; do
 	as=$(as_for $arch)
 	ld=$(ld_for $arch)
@@ -24,6 +37,8 @@ for arch in x86_64 i386 aarch64 arm ppc64 ppc64le s390x riscv64; do
 		check "$arch: derived exits" fcheck $b --table=ptr_array
 		check "$arch: derived exits, .o" fcheck $b.o --table=ptr_array
 		check "$arch: derived exits, cli" cli_matches $b
+	elif test "${HAVE_OPCODES-}" = yes && test $arch = $host_arch; then
+		not_ok "$arch: built with libopcodes but cannot derive the host's exits"
 	else
 		check "$arch: cannot derive, says so" fcheck $b --diag='note:*'
 	fi
