@@ -22,6 +22,9 @@
  *                     would, for the CLI comparison
  *   --can-derive      only report whether exits can be derived for FILE:
  *                     exit 0 if so, 1 if not
+ * With HAVE_OPCODES=yes in the environment (the test harness sets it from
+ * configure), exits of the host's own machine must be derivable.
+ *
  * Exit status: 0 all expectations met, 1 a mismatch (explained on stderr),
  * 2 usage or an unreadable fixture.
  */
@@ -621,6 +624,29 @@ dump (rseqelf *h)
 	printf ("]}\n");
 }
 
+/* Whether libopcodes, when configured in, must disassemble MACHINE: the
+   host's own machine always is. */
+static int
+host_machine (unsigned machine)
+{
+#if defined(__x86_64__) || defined(__i386__)
+	return machine == EM_X86_64 || machine == EM_386;
+#elif defined(__aarch64__)
+	return machine == EM_AARCH64;
+#elif defined(__powerpc64__)
+	return machine == EM_PPC64;
+#elif defined(__s390x__)
+	return machine == EM_S390;
+#elif defined(__riscv)
+	return machine == EM_RISCV;
+#elif defined(__arm__)
+	return machine == EM_ARM;
+#else
+	(void) machine;
+	return 0;
+#endif
+}
+
 static const char *
 table_name (enum rseqelf_table t)
 {
@@ -718,6 +744,11 @@ main (int argc, char **argv)
 		      table_name (rseqelf_table (h)), want_table);
 
 	derive = !no_derive && rseqelf_can_derive_for (h);
+	if (getenv ("HAVE_OPCODES") != NULL
+	    && strcmp (getenv ("HAVE_OPCODES"), "yes") == 0
+	    && host_machine (rseqelf_machine (h)) && !rseqelf_can_derive_for (h))
+		fail ("built with libopcodes, but cannot derive exits for the "
+		      "host's machine %s", rseqelf_machine_name (h));
 	if (rseqelf_can_derive_for (h) && !rseqelf_can_derive ())
 		fail ("can_derive_for without can_derive");
 	check_cs (h, derive);
