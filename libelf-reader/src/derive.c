@@ -482,7 +482,9 @@ load_coderels(struct deriver *d)
 			d->ncoderels++;
 		}
 	}
-	qsort(d->coderels, d->ncoderels, sizeof *d->coderels, cmp_coderel);
+	if (d->ncoderels > 1)
+		qsort(d->coderels, d->ncoderels, sizeof *d->coderels,
+		      cmp_coderel);
 	return 0;
 }
 
@@ -676,7 +678,8 @@ load_arm_maps(struct deriver *d)
 				return -1;
 		how = "the function symbols";
 	}
-	qsort(d->armmaps, d->narmmaps, sizeof *d->armmaps, cmp_armmap);
+	if (d->narmmaps > 1)
+		qsort(d->armmaps, d->narmmaps, sizeof *d->armmaps, cmp_armmap);
 	if (d->narmmaps == 0)
 		rd_diag(r->h, RSEQELF_NOTE, false, 0,
 			"no ARM mapping or function symbols: critical sections are disassembled as A32 code");
