@@ -84,25 +84,34 @@ class _AddressBreakpoint(gdb.Breakpoint):
 
 
 class _StepWatchpoint:
-    """The one-instruction step: a watchpoint on $pc, created once per
-    command and disabled between its steps ("stepi 1000" would otherwise
-    create a thousand)."""
+    """The one-instruction step: a watchpoint on $pc.
+
+    Enabling a software watchpoint re-evaluates it, which costs a third
+    of a step, so it stays enabled across the steps of one command
+    ("stepi 1000") and is disabled when the command ends (``disarm``) or
+    a native run needs the thread to run freely.  It is deleted before
+    GDB shows its prompt (``release``)."""
 
     def __init__(self):
         self.wp = None
 
-    def get(self, thread):
+    def arm(self, thread):
         if self.wp is None or not self.wp.is_valid():
             self.wp = gdb.Breakpoint("$pc", gdb.BP_WATCHPOINT,
                                      internal=True)
             self.wp.silent = True
             self.wp.enabled = False
-        self.wp.thread = thread.global_num
+        if self.wp.thread != thread.global_num:
+            self.wp.thread = thread.global_num
+        if not self.wp.enabled:
+            self.wp.enabled = True
         return self.wp
 
+    def disarm(self):
+        if self.wp is not None and self.wp.is_valid() and self.wp.enabled:
+            self.wp.enabled = False
+
     def release(self):
-        """Delete the watchpoint: called at the end of each command, so
-        nothing of the extension is left between commands."""
         if self.wp is not None and self.wp.is_valid():
             self.wp.delete()
         self.wp = None
@@ -111,9 +120,15 @@ class _StepWatchpoint:
 _step_wp = _StepWatchpoint()
 
 
-def release():
-    """End of an instruction-step command: drop the step watchpoint."""
+def release(event=None):
+    """Drop the step watchpoint.  Done when GDB is about to show its
+    prompt (and when the inferior exits), not after every command: a
+    script running stepi in a loop would create one per step."""
     _step_wp.release()
+
+
+gdb.events.before_prompt.connect(release)
+gdb.events.exited.connect(release)
 
 
 def _set_scheduler_locking(value):
@@ -123,16 +138,21 @@ def _set_scheduler_locking(value):
 class _Held:
     """Scheduler-locking on for one resume; other threads stay stopped
     (in non-stop mode ``continue`` resumes only the selected thread
-    anyway)."""
+    anyway).  A single-threaded inferior has nothing to hold."""
+
+    def __init__(self, thread):
+        self.saved = None
+        self.needed = len(thread.inferior.threads()) > 1
 
     def __enter__(self):
-        self.saved = gdb.parameter("scheduler-locking")
-        if self.saved != "on":
-            _set_scheduler_locking("on")
+        if self.needed:
+            self.saved = gdb.parameter("scheduler-locking")
+            if self.saved != "on":
+                _set_scheduler_locking("on")
         return self
 
     def __exit__(self, *exc):
-        if self.saved != "on":
+        if self.saved is not None and self.saved != "on":
             _set_scheduler_locking(self.saved)
         return False
 
@@ -171,8 +191,9 @@ def _current_pc():
     return int(gdb.newest_frame().pc())
 
 
-def _resume(thread, own_numbers):
-    """`continue` the thread; return an Outcome."""
+def _resume(thread, own_numbers, want_hit=True):
+    """`continue` the thread; return an Outcome (with the PC it stopped
+    at when WANT_HIT and the stop was ours)."""
     del _stop_events[:]
     output = ""
     safepass.own_resume = True
@@ -192,20 +213,29 @@ def _resume(thread, own_numbers):
     ours = (isinstance(last, gdb.BreakpointEvent)
             and all(b.is_valid() and b.number in own_numbers
                     for b in last.breakpoints))
-    hit = _current_pc() if ours else None
+    hit = _current_pc() if ours and want_hit else None
     return Outcome(ours, output, False, hit)
 
 
-def single_step(thread):
-    """Execute exactly one instruction of THREAD (calls are entered)."""
-    wp = _step_wp.get(thread)
-    with _Held(), _ResumePCClear(_current_pc()):
-        wp.enabled = True
+def command_done():
+    """The instruction-step command is over: no stepping watchpoint may
+    stay enabled for whatever runs next."""
+    _step_wp.disarm()
+
+
+def single_step(thread, pc=None):
+    """Execute exactly one instruction of THREAD (calls are entered).
+    PC: the thread's current PC, when the caller has it.  The caller
+    calls command_done() when its command ends."""
+    if pc is None:
+        pc = _current_pc()
+    with _Held(thread), _ResumePCClear(pc):
         try:
-            return _resume(thread, {wp.number})
-        finally:
-            if wp.is_valid():
-                wp.enabled = False
+            wp = _step_wp.arm(thread)
+            return _resume(thread, {wp.number}, want_hit=False)
+        except BaseException:
+            _step_wp.disarm()
+            raise
 
 
 def run_to(thread, addresses, return_guard=None):
@@ -216,6 +246,7 @@ def run_to(thread, addresses, return_guard=None):
     the run then ends even if the code leaves the function without
     passing any of ADDRESSES."""
     pc = _current_pc()
+    _step_wp.disarm()
     bps = []
     try:
         for addr in sorted(set(addresses)):
@@ -226,7 +257,7 @@ def run_to(thread, addresses, return_guard=None):
         if return_guard is not None and return_guard[0] != pc:
             bps.append(_AddressBreakpoint(return_guard[0], thread,
                                           min_sp=return_guard[1]))
-        with _Held(), _ResumePCClear(pc):
+        with _Held(thread), _ResumePCClear(pc):
             return _resume(thread, {b.number for b in bps})
     finally:
         for bp in bps:

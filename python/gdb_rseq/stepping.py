@@ -15,6 +15,8 @@ enter a section -- or starts inside one -- runs the section natively to
 the exit the thread takes (see nativerun.py).
 """
 
+import bisect
+
 import gdb
 
 from . import nativerun
@@ -26,6 +28,40 @@ from . import safepass
 ATOMIC = "atomic"
 INSIDE = "inside"
 OFF = "off"
+
+
+class _Index:
+    """The registry's sections, indexed once per change of the set.
+
+    A "stepi 1000" looks up every PC it stops at and every predicted
+    successor: the registry's own lookup re-checks load biases each time,
+    this one bisects a list rebuilt when registry.generation moves (each
+    command first asks the registry once, which notices relocations)."""
+
+    def __init__(self):
+        self.generation = None
+        self.progspace = None
+        self.starts = []
+        self.sections = []
+
+    def refresh(self, pc):
+        registry.lookup(pc)
+        gen, ps = registry.generation, gdb.current_progspace()
+        if gen != self.generation or ps is not self.progspace:
+            self.sections = list(registry.sections())
+            self.starts = [c.start for c in self.sections]
+            self.generation, self.progspace = gen, ps
+
+    def lookup(self, addr):
+        if registry.generation != self.generation:
+            self.refresh(addr)
+        i = bisect.bisect_right(self.starts, addr) - 1
+        if i >= 0 and self.sections[i].contains(addr):
+            return self.sections[i]
+        return None
+
+
+_index = _Index()
 
 
 class StepModeParameter(gdb.Parameter):
@@ -159,19 +195,19 @@ def _describe_exit(cs, pc):
 
 def _step_atomic(thread, frame, over_calls):
     pc = int(frame.pc())
-    cs = registry.lookup(pc)
+    cs = _index.lookup(pc)
     if cs is not None:
         return _restart(thread, frame, cs)
     pred = predict.successors(frame, pc)
     if over_calls and pred.kind == predict.CALL:
         return _over_call(thread, frame, pred)
     if pred.targets is None:
-        return nativerun.single_step(thread)
-    entered = [c for c in map(registry.lookup, pred.targets) if c is not None]
+        return nativerun.single_step(thread, pc)
+    entered = [c for c in map(_index.lookup, pred.targets) if c is not None]
     if not entered:
-        return nativerun.single_step(thread)
+        return nativerun.single_step(thread, pc)
     # The other successors end the step as a plain one would.
-    others = [t for t in pred.targets if registry.lookup(t) is None]
+    others = [t for t in pred.targets if _index.lookup(t) is None]
     stops = set(others)
     for c in entered:
         stops |= c.exit_addresses()
@@ -196,7 +232,7 @@ _quiet = False
 
 def _step_inside(thread, frame, over_calls):
     pc = int(frame.pc())
-    cs = registry.lookup(pc)
+    cs = _index.lookup(pc)
     if cs is not None:
         safepass.begin(thread, cs)
     pred = None
@@ -207,7 +243,7 @@ def _step_inside(thread, frame, over_calls):
     else:
         out = nativerun.single_step(thread)
     if not out.exited and thread.is_valid():
-        if registry.lookup(int(gdb.newest_frame().pc())) is None:
+        if _index.lookup(int(gdb.newest_frame().pc())) is None:
             safepass.end(thread)
     return out
 
@@ -248,19 +284,20 @@ def instruction_step(arg, over_calls):
                            "the selected thread has exited.")
     stepper = _STEPPERS[step_mode()]
     start_frame = gdb.newest_frame()
+    _index.refresh(int(start_frame.pc()))
     start_function = _function_key(start_frame)
     out = None
     global _quiet
     try:
         for i in range(count):
             _quiet = i < count - 1
-            frame = gdb.newest_frame()
+            frame = start_frame if i == 0 else gdb.newest_frame()
             out = stepper(thread, frame, over_calls)
             if not out.ours:
                 break
     finally:
         _quiet = False
-        nativerun.release()
+        nativerun.command_done()
     if out is None:
         return
     if out.ours:

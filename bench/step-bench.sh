@@ -1,0 +1,320 @@
+#! /bin/sh
+# step-bench.sh -- what stepping with gdb-rseq costs, against stock GDB
+# measured in the same run.
+#
+#   1. stepi outside any critical section: extension / stock, per step
+#      (target: at most 1.3), as separate commands and as one "stepi N";
+#   2. one stepi that crosses a critical section, in ordinary stepi's
+#      of the same session (target: at most 5);
+#   3. a program doing 10M percpu_addv under "gdb -batch -ex run": with /
+#      without the extension (target: at most 1.02);
+#   4. "next" over a line holding a critical section against "next" over
+#      the same work without one (target: at most 3).
+#
+# Each figure is the median of several runs.  Environment (set by
+# bench/Makefile.am): top_builddir, top_srcdir; GDB (default gdb), CC
+# (default cc), RUNS (default 5).
+#
+# Copyright (C) 2026 The gdb-rseq authors.
+# SPDX-License-Identifier: GPL-3.0-or-later
+
+set -eu
+
+: "${top_builddir:?top_builddir is not set (run through make bench)}"
+: "${top_srcdir:?top_srcdir is not set (run through make bench)}"
+GDB=${GDB:-gdb}
+CC=${CC:-cc}
+RUNS=${RUNS:-5}
+LOADER=$top_builddir/gdb-rseq-uninstalled.py
+
+if test "$(uname -m)" != x86_64; then
+  echo "step-bench: skipped: the benchmark's critical sections are x86-64" >&2
+  exit 0
+fi
+if test ! -f "$LOADER"; then
+  echo "step-bench: $LOADER does not exist: build the tree first" >&2
+  exit 1
+fi
+
+tmp=$(mktemp -d "${TMPDIR:-/tmp}/step-bench.XXXXXX")
+test -n "${KEEP:-}" || trap 'rm -rf "$tmp"' EXIT INT TERM
+
+# The benchmark program: percpu_addv (called, and inlined into one line)
+# and the same work without a critical section.
+cat > "$tmp/bench.c" <<'EOF'
+#include <stdio.h>
+#include <stdlib.h>
+#include <sys/rseq.h>
+
+struct counter { long count; } __attribute__ ((aligned (64)));
+static struct counter counters[1024], plain[1024];
+
+static inline struct rseq *
+area (void)
+{
+  return (struct rseq *) ((char *) __builtin_thread_pointer ()
+			  + __rseq_offset);
+}
+
+#define CS(name)							\
+  __asm__ goto (							\
+    ".pushsection __rseq_cs, \"aw\"\n\t.balign 32\n\t"			\
+    name "_cs:\n\t.long 0, 0\n\t"					\
+    ".quad " name "_start, " name "_post - " name "_start, "		\
+    name "_abort\n\t.popsection\n\t"					\
+    ".pushsection __rseq_cs_ptr_array, \"aw\"\n\t"			\
+    ".quad " name "_cs\n\t.popsection\n\t"				\
+    "leaq " name "_cs(%%rip), %%rax\n\t"				\
+    "movq %%rax, 8(%[rs])\n\t"						\
+    name "_start:\n\t"							\
+    "cmpl %[cpu], 4(%[rs])\n\t"						\
+    "jnz " name "_abort\n\t"						\
+    "movq (%[p]), %%rax\n\t"						\
+    "addq %[v], %%rax\n\t"						\
+    "movq %%rax, (%[p])\n\t"						\
+    name "_post:\n\t"							\
+    ".pushsection __rseq_failure, \"ax\"\n\t"				\
+    ".byte 0x0f, 0xb9, 0x3d\n\t.long 0x53053053\n\t"			\
+    name "_abort:\n\t"							\
+    "jmp %l[aborted]\n\t.popsection\n\t"				\
+    : : [rs] "r" (rs), [cpu] "r" (cpu), [p] "r" (p), [v] "r" (v)	\
+    : "memory", "cc", "rax" : aborted)
+
+__attribute__ ((noinline, noclone)) int
+percpu_addv (struct counter *c, long v, int cpu)
+{
+  struct rseq *rs = area ();
+  long *p = &c[cpu].count;
+  CS ("percpu_addv");
+  return 0;
+ aborted:
+  return -1;
+}
+
+static inline __attribute__ ((always_inline)) int
+inline_addv (struct counter *c, long v, int cpu)
+{
+  struct rseq *rs = area ();
+  long *p = &c[cpu].count;
+  CS ("inline_addv");
+  return 0;
+ aborted:
+  return -1;
+}
+
+/* The same loads, stores and branches, with no critical section.  */
+static inline __attribute__ ((always_inline)) int
+plain_addv (struct counter *c, long v, int cpu)
+{
+  struct rseq *rs = area ();
+  long *p = &c[cpu].count;
+  __asm__ goto (
+    "leaq 0(%%rip), %%rax\n\t"
+    "movq %%rax, %%rax\n\t"
+    "cmpl %[cpu], 4(%[rs])\n\t"
+    "jnz %l[aborted]\n\t"
+    "movq (%[p]), %%rax\n\t"
+    "addq %[v], %%rax\n\t"
+    "movq %%rax, (%[p])\n\t"
+    : : [rs] "r" (rs), [cpu] "r" (cpu), [p] "r" (p), [v] "r" (v)
+    : "memory", "cc", "rax" : aborted);
+  return 0;
+ aborted:
+  return -1;
+}
+
+__attribute__ ((noinline)) long
+straight (long n)
+{
+  long i, s = 0;
+  for (i = 0; i < n; i++)
+    s += i ^ (s >> 3);
+  return s;
+}
+
+__attribute__ ((noinline)) void
+lines (long n)
+{
+  long i;
+  for (i = 0; i < n; i++)
+    {
+      while (plain_addv (plain, 1, area ()->cpu_id) != 0) continue; /* plain line */
+      while (inline_addv (counters, 1, area ()->cpu_id) != 0) continue; /* cs line */
+    }
+}
+
+int
+main (int argc, char **argv)
+{
+  long n = argc > 1 ? atol (argv[1]) : 1000;
+  volatile long sink;
+  long i;
+
+  sink = straight (n);
+  (void) sink;
+  lines (n);
+  for (i = 0; i < n; i++)
+    while (percpu_addv (counters, 1, area ()->cpu_id) != 0)
+      continue;
+  printf ("%ld\n", counters[area ()->cpu_id].count >= 0 ? n : -1);
+  return 0;
+}
+EOF
+$CC -g -O1 -o "$tmp/bench" "$tmp/bench.c"
+plain_line=$(grep -n '/\* plain line \*/' "$tmp/bench.c" | cut -d: -f1)
+cs_line=$(grep -n '/\* cs line \*/' "$tmp/bench.c" | cut -d: -f1)
+
+# In-GDB timings: one Python script, run by both GDBs.  It prints
+# "name seconds" lines.
+cat > "$tmp/timings.py" <<EOF
+import sys
+import time
+import gdb
+
+def timed(cmd, n=1):
+    t = time.perf_counter()
+    for _ in range(n):
+        gdb.execute(cmd, to_string=True)
+    return time.perf_counter() - t
+
+gdb.execute("set confirm off")
+gdb.execute("break straight")
+gdb.execute("run 100000", to_string=True)
+# 1. stepi outside any section, as separate commands.
+steps = 500
+print("stepi_plain %.9f" % (timed("stepi", steps) / steps))
+print("stepi_many %.9f" % (timed("stepi %d" % steps) / steps))
+
+# 4. next over each line, from a breakpoint on it.  Stock GDB livelocks
+#    on the line with the section: it measures the other only.
+def next_from(line, n=30):
+    gdb.execute("delete")
+    gdb.execute("break %d" % line)
+    total = 0.0
+    for _ in range(n):
+        gdb.execute("continue", to_string=True)
+        total += timed("next")
+    return total / n
+
+print("next_plain %.9f" % next_from($plain_line))
+if "gdb_rseq" in sys.modules:
+    print("next_cs %.9f" % next_from($cs_line))
+EOF
+cat > "$tmp/crossing.py" <<'EOF'
+import time
+import gdb
+
+gdb.execute("set confirm off")
+gdb.execute("break percpu_addv")
+gdb.execute("run 100000", to_string=True)
+# The arming store: the instruction before percpu_addv_start.
+start = int(gdb.parse_and_eval("(long) &percpu_addv_start"))
+store = None
+arch = gdb.selected_frame().architecture()
+for insn in arch.disassemble(int(gdb.selected_frame().pc()), start):
+    if insn["addr"] + insn["length"] == start:
+        store = insn["addr"]
+gdb.execute("delete")
+gdb.execute("break *%d" % store)
+cross = []
+plain = []
+for _ in range(60):
+    gdb.execute("continue", to_string=True)
+    t = time.perf_counter()
+    gdb.execute("stepi", to_string=True)
+    cross.append(time.perf_counter() - t)
+    t = time.perf_counter()
+    gdb.execute("stepi", to_string=True)
+    plain.append(time.perf_counter() - t)
+cross.sort()
+plain.sort()
+print("stepi_cross %.9f" % cross[len(cross) // 2])
+print("stepi_after %.9f" % plain[len(plain) // 2])
+EOF
+
+stock() { "$GDB" -nx -q -batch "$@"; }
+ext() { "$GDB" -nx -q -batch -iex "source $LOADER" "$@"; }
+
+median() { sort -g | awk '{ v[NR] = $1 } END { print v[int((NR + 1) / 2)] }'; }
+
+: > "$tmp/stock.txt"
+: > "$tmp/ext.txt"
+: > "$tmp/cross.txt"
+i=0
+while test $i -lt "$RUNS"; do
+  stock -x "$tmp/timings.py" "$tmp/bench" 2>/dev/null | grep -E '^[a-z_]+ [0-9.]+$' >> "$tmp/stock.txt"
+  ext -x "$tmp/timings.py" "$tmp/bench" 2>/dev/null | grep -E '^[a-z_]+ [0-9.]+$' >> "$tmp/ext.txt"
+  ext -x "$tmp/crossing.py" "$tmp/bench" 2>/dev/null | grep -E '^[a-z_]+ [0-9.]+$' >> "$tmp/cross.txt"
+  i=$((i + 1))
+done
+
+get() { grep "^$2 " "$1" | cut -d' ' -f2 | median; }
+
+# 3. 10M percpu_addv under "gdb -batch -ex run": the run itself, timed
+#    inside GDB, and the whole process (which adds the extension's
+#    start-up: see startup-bench.sh).
+cat > "$tmp/run.py" <<'EOF'
+import time
+import gdb
+t = time.perf_counter()
+gdb.execute("run 10000000", to_string=True)
+print("run %.9f" % (time.perf_counter() - t))
+EOF
+wall() {
+  t0=$(date +%s%N)
+  "$@" > /dev/null 2>&1
+  t1=$(date +%s%N)
+  awk -v ns="$((t1 - t0))" 'BEGIN { printf "%.6f\n", ns / 1e9 }'
+}
+: > "$tmp/run-stock.txt"
+: > "$tmp/run-ext.txt"
+: > "$tmp/proc-stock.txt"
+: > "$tmp/proc-ext.txt"
+i=0
+while test $i -lt "$RUNS"; do
+  stock -x "$tmp/run.py" "$tmp/bench" 2>/dev/null | grep '^run ' >> "$tmp/run-stock.txt"
+  ext -x "$tmp/run.py" "$tmp/bench" 2>/dev/null | grep '^run ' >> "$tmp/run-ext.txt"
+  wall stock -ex 'run 10000000' "$tmp/bench" >> "$tmp/proc-stock.txt"
+  wall ext -ex 'run 10000000' "$tmp/bench" >> "$tmp/proc-ext.txt"
+  i=$((i + 1))
+done
+
+ratio() { awk -v a="$1" -v b="$2" 'BEGIN { printf "%.2f", (b > 0 ? a / b : 0) }'; }
+us() { awk -v a="$1" 'BEGIN { printf "%.1f us", a * 1e6 }'; }
+ms() { awk -v a="$1" 'BEGIN { printf "%.1f ms", a * 1e3 }'; }
+
+s_stock=$(get "$tmp/stock.txt" stepi_plain)
+s_ext=$(get "$tmp/ext.txt" stepi_plain)
+m_stock=$(get "$tmp/stock.txt" stepi_many)
+m_ext=$(get "$tmp/ext.txt" stepi_many)
+c_ext=$(get "$tmp/cross.txt" stepi_cross)
+a_ext=$(get "$tmp/cross.txt" stepi_after)
+r_stock=$(get "$tmp/run-stock.txt" run)
+r_ext=$(get "$tmp/run-ext.txt" run)
+p_stock=$(median < "$tmp/proc-stock.txt")
+p_ext=$(median < "$tmp/proc-ext.txt")
+np_ext=$(get "$tmp/ext.txt" next_plain)
+nc_ext=$(get "$tmp/ext.txt" next_cs)
+np_stock=$(get "$tmp/stock.txt" next_plain)
+
+echo "step-bench: medians of $RUNS runs (GDB: $GDB)"
+printf '  %-52s %s / %s = %s (target <= 1.3)\n' \
+  "stepi outside sections, extension / stock:" \
+  "$(us "$s_ext")" "$(us "$s_stock")" "$(ratio "$s_ext" "$s_stock")"
+printf '  %-52s %s / %s = %s\n' \
+  "  per step of one \"stepi 500\", extension / stock:" \
+  "$(us "$m_ext")" "$(us "$m_stock")" "$(ratio "$m_ext" "$m_stock")"
+printf '  %-52s %s / %s = %s (target <= 5)\n' \
+  "one stepi crossing a section / an ordinary stepi:" \
+  "$(us "$c_ext")" "$(us "$a_ext")" "$(ratio "$c_ext" "$a_ext")"
+printf '  %-52s %s / %s = %s (target <= 1.02)\n' \
+  "10M percpu_addv, the run under GDB, ext / stock:" \
+  "$(ms "$r_ext")" "$(ms "$r_stock")" "$(ratio "$r_ext" "$r_stock")"
+printf '  %-52s %s / %s = %s (start-up included)\n' \
+  "  the whole gdb -batch -ex run process, ext / stock:" \
+  "$(ms "$p_ext")" "$(ms "$p_stock")" "$(ratio "$p_ext" "$p_stock")"
+printf '  %-52s %s / %s = %s (target <= 3)\n' \
+  "next over a line with a section / without:" \
+  "$(us "$nc_ext")" "$(us "$np_ext")" "$(ratio "$nc_ext" "$np_ext")"
+printf '  %-52s %s (stock GDB livelocks on the other)\n' \
+  "next over the line without a section, stock GDB:" "$(us "$np_stock")"
