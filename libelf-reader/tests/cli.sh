@@ -105,6 +105,12 @@ stderr_names "empty file: message names it" $work/empty.elf
 head -c 40 $basic >$work/short.elf
 status 2 "truncated ELF header" $work/short.elf
 stderr_names "truncated ELF header: message names it" $work/short.elf
+if have ar && ar rc $work/lib.a $work/basic.o; then
+	status 2 "an ar archive" $work/lib.a
+	stderr_names "an ar archive: message names it" $work/lib.a
+else
+	skip "ar: not available"
+fi
 status 2 "a directory" $work
 stderr_names "a directory: message names it" $work
 status 2 "good file then unreadable one" --json $basic $missing
