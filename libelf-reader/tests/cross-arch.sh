@@ -4,7 +4,8 @@
 # machine): ET_REL, ET_EXEC, PIE and shared library, so relocatable
 # addresses, R_*_RELATIVE relocations (bfd writes the value too, lld only
 # the addend) and big-endian/32-bit layouts are all read back.  A machine
-# whose cross tools are missing is skipped.
+# whose cross tools are missing is skipped.  Objects from clang's
+# integrated assembler are read too, alone and linked.
 . "${srcdir:-.}/test-lib.sh"
 
 arches="x86_64 i386 aarch64 arm ppc64 ppc64le s390x riscv64"
@@ -29,7 +30,43 @@ relr () {
 	fi
 }
 
+# clang's target triple for ARCH (its integrated assembler needs no cross
+# tools).
+clang_target () {
+	case $1 in
+	arm) echo armv7a-linux-gnueabihf ;;
+	*) triple_of $1 ;;
+	esac
+}
+
 for arch in $arches; do
+	# LLVM's assembler picks its own relocations (symbol or section
+	# based, ADD/SUB pairs): its objects, and them linked, must read
+	# the same.
+	if have clang; then
+		for name in basic padding legacy; do
+			table=$(echo " $scenarios " | sed "s/.* $name:\([a-z_]*\) .*/\1/")
+			base=$work/$arch-$name-clang
+			if ! assemble $arch $name $base.o "clang --target=$(clang_target $arch) -c"; then
+				not_ok "$arch $name: clang does not assemble it"
+				continue
+			fi
+			check "$arch $name clang .o" fcheck $base.o --table=$table
+			if lld_ok $base.o \
+			    && ld.lld -pie -e rseq_fixture_entry -o $base.lld-pie $base.o; then
+				check "$arch $name clang lld pie" fcheck $base.lld-pie --table=$table
+			fi
+			ld=$(ld_for $arch)
+			if test -z "$ld"; then
+				:
+			elif $ld -pie -e rseq_fixture_entry -o $base.pie $base.o; then
+				check "$arch $name clang bfd pie" fcheck $base.pie --table=$table
+			else
+				skip "$arch $name: $ld does not link clang's object"
+			fi
+		done
+	fi
+
 	as=$(as_for $arch)
 	ld=$(ld_for $arch)
 	if test -z "$as" || test -z "$ld"; then
