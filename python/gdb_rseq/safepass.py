@@ -177,7 +177,12 @@ class SafePass:
             _apply_affinities(self.inferior)
 
 
-def _abort_if_inside(thread, cs):
+def abort_inside(thread, cs):
+    """Send THREAD, stopped inside CS, to CS's abort handler."""
+    _abort_if_inside(thread, cs, quiet=True)
+
+
+def _abort_if_inside(thread, cs, quiet=False):
     """Move THREAD, stopped inside CS, to CS's abort handler.
 
     The kernel does this itself when a thread stopped in a section
@@ -191,8 +196,9 @@ def _abort_if_inside(thread, cs):
         pc = int(gdb.newest_frame().pc())
         if cs.contains(pc):
             gdb.execute("set var $pc = %#x" % cs.abort, to_string=True)
-            log.info("critical section %#x abandoned: thread %d sent to "
-                     "its abort handler", cs.start, thread.num)
+            if not quiet:
+                log.info("critical section %#x abandoned: thread %d sent "
+                         "to its abort handler", cs.start, thread.num)
     finally:
         if saved is not None and saved.is_valid() and saved != thread:
             saved.switch()

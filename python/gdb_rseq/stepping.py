@@ -19,11 +19,12 @@ import bisect
 
 import gdb
 
+from . import log
 from . import nativerun
 from . import predict
 from . import registry
-from . import log
 from . import safepass
+from . import threads
 
 ATOMIC = "atomic"
 INSIDE = "inside"
@@ -142,13 +143,17 @@ def print_stop(start_frame, start_function):
 
 
 def _return_guard(frame):
-    """(return address, stack pointer) of FRAME, or None."""
+    """(return address, stack pointer) of FRAME, or None when it cannot
+    be unwound to a readable address (a breakpoint GDB cannot insert
+    would abort the run)."""
     try:
         older = frame.older()
         if older is None:
             return None
-        return (int(older.pc()), int(frame.read_register("sp")))
-    except gdb.error:
+        ret = int(older.pc())
+        gdb.selected_inferior().read_memory(ret, 1)
+        return (ret, int(frame.read_register("sp")))
+    except (gdb.error, gdb.MemoryError):
         return None
 
 
@@ -163,26 +168,34 @@ def _over_call(thread, frame, pred):
                             return_guard=(pred.fallthrough, _sp(frame) - 1))
 
 
-def _run_section(thread, frame, cs, extra=()):
-    """Run CS natively from the current PC to its exits (plus EXTRA)."""
-    stops = set(cs.exit_addresses()) | set(extra)
-    guard = _return_guard(frame)
-    out = nativerun.run_to(thread, stops, return_guard=guard)
+def _run_section(thread, cs, guard):
+    """Run CS natively from the current PC to its exits; GUARD as for
+    nativerun.run_to."""
+    out = nativerun.run_to(thread, cs.exit_addresses(), return_guard=guard)
     if out.ours and out.hit is not None and out.hit != cs.abort:
         _crossed(cs, out.hit)
     return out
 
 
 def _restart(thread, frame, cs):
-    """The thread is stopped inside CS: the kernel aborts the pass when
-    it resumes.  Observe that, then run the retry natively."""
-    out = _run_section(thread, frame, cs)
-    if out.ours and out.hit == cs.abort:
+    """The thread is stopped inside CS: its pass was interrupted, and
+    the kernel aborts it when the thread resumes -- except that after a
+    ptrace stop it does not always (seen on 6.18), and a pass resumed
+    after other threads committed to the same data would lose their
+    updates.  So do what the kernel should: send the thread to the abort
+    handler, say so, and run the retry natively to the exits."""
+    # Unwound here, inside the function: the abort handler often has
+    # no unwind information.
+    guard = _return_guard(frame)
+    try:
+        armed = threads.read_rseq_cs(thread) != 0
+    except (gdb.error, gdb.MemoryError):
+        armed = False
+    if armed:
+        safepass.abort_inside(thread, cs)
         log.notice("critical section %#x restarted", cs.start)
-        frame = gdb.newest_frame()
         # The resume PC is abort_ip, so it is left out of the stops.
-        out = _run_section(thread, frame, cs)
-    return out
+    return _run_section(thread, cs, guard)
 
 
 def _describe_exit(cs, pc):
@@ -190,7 +203,9 @@ def _describe_exit(cs, pc):
         return "committed, left at post-commit %#x" % pc
     if pc == cs.abort:
         return "aborted, left at the abort handler %#x" % pc
-    return "left at exit %#x" % pc
+    if pc in cs.exit_addresses():
+        return "left at exit %#x" % pc
+    return "returned to %#x" % pc
 
 
 def _step_atomic(thread, frame, over_calls):
@@ -288,6 +303,10 @@ def instruction_step(arg, over_calls):
     start_function = _function_key(start_frame)
     out = None
     global _quiet
+    # "stepi N" resumes the thread N times; each resume may move it to
+    # another CPU, and code that read its CPU number before a section
+    # then takes the abort path.  Keep it where it is for the command.
+    pin = safepass.CommandPin(thread) if count > 1 else None
     try:
         for i in range(count):
             _quiet = i < count - 1
@@ -298,6 +317,8 @@ def instruction_step(arg, over_calls):
     finally:
         _quiet = False
         nativerun.command_done()
+        if pin is not None:
+            pin.release()
     if out is None:
         return
     if out.ours:

@@ -28,3 +28,16 @@ def counters_sum():
     counters = gdb.parse_and_eval("counters")
     lo, hi = counters.type.range()
     return sum(int(counters[i]["count"]) for i in range(lo, hi + 1))
+
+
+def goto_call(callee, limit=200):
+    """nexti until the next instruction is a call of CALLEE; return
+    whether it got there."""
+    for _ in range(limit):
+        frame = gdb.selected_frame()
+        insn = frame.architecture().disassemble(frame.pc())[0]["asm"]
+        if insn.startswith("call") and ("<%s>" % callee in insn
+                                        or "<%s@plt>" % callee in insn):
+            return True
+        gdb.execute("nexti", to_string=True)
+    return False
