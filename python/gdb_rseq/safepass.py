@@ -287,12 +287,27 @@ def _pc_of(thread):
             saved.switch()
 
 
+# Global thread numbers of threads GDB stopped for a signal, which it
+# delivers (unless told not to) when they resume.
+_signalled = set()
+
+
+def signal_pending(thread):
+    """Whether THREAD stopped for a signal that its next resume may
+    deliver: a pass must not be made unprotected then."""
+    return thread.global_num in _signalled
+
+
 def _on_stop(event):
     """End passes whose thread left its section; re-arm on signals."""
+    signalled = (isinstance(event, gdb.SignalEvent)
+                 and event.stop_signal not in ("SIGTRAP", "SIGINT"))
+    if signalled:
+        thread = event.inferior_thread or gdb.selected_thread()
+        if thread is not None:
+            _signalled.add(thread.global_num)
     if not _active:
         return
-    signalled = (isinstance(event, gdb.SignalEvent)
-                 and event.stop_signal != "SIGTRAP")
     for p in list(_active.values()):
         if not p.thread.is_valid():
             p.end()
@@ -350,6 +365,7 @@ def _on_cont(event):
     """A command other than our own stepping resumes the inferior: passes
     stopped halfway are given back to the kernel (aborted), and so are
     threads stopped inside sections."""
+    _signalled.clear()
     if own_resume:
         return
     if _active:

@@ -248,7 +248,12 @@ _quiet = False
 def _step_inside(thread, frame, over_calls):
     pc = int(frame.pc())
     cs = _index.lookup(pc)
-    if cs is not None:
+    if cs is not None and safepass.signal_pending(thread):
+        # The resume delivers a signal: with rseq_cs armed the kernel
+        # aborts the pass and the handler returns to the abort handler,
+        # as it would outside a debugger.
+        safepass.end(thread, restore_rseq_cs=True)
+    elif cs is not None:
         safepass.begin(thread, cs)
     pred = None
     if over_calls:
