@@ -86,6 +86,119 @@ check_signatures(struct reader *r)
 	}
 }
 
+/* e_machine numbers <elf.h> may predate.  */
+#ifndef EM_NANOMIPS
+#define EM_NANOMIPS	249
+#endif
+#ifndef EM_LOONGARCH
+#define EM_LOONGARCH	258
+#endif
+
+/* The signatures Linux's rseq selftests and librseq put before abort_ip on
+   the machine of H, as the u32 the thread registers (the file's byte
+   order): up to 2 values, 0 when the machine has no usual value.  */
+static size_t
+usual_signatures(const rseqelf *h, uint32_t sig[2])
+{
+	bool be = h->big_endian;
+
+	switch (h->machine) {
+	case EM_X86_64:
+	case EM_386:
+		sig[0] = 0x53053053;
+		return 1;
+	case EM_AARCH64:
+		/* BRK #0x45e0; code is little-endian even on big-endian
+		   aarch64, so the data value is byte-swapped there.  */
+		sig[0] = be ? 0x00bc28d4 : 0xd428bc00;
+		return 1;
+	case EM_ARM:
+		/* udf #24035 written as data, byte-swapped for BE8 code;
+		   older librseq wrote it with .inst, which in Thumb
+		   code lays out the two halfwords the other way round.  */
+		sig[0] = be ? 0xf3def5e7 : 0xe7f5def3;
+		sig[1] = be ? 0xf5e7f3de : 0xdef3e7f5;
+		return 2;
+	case EM_PPC:
+	case EM_PPC64:
+		sig[0] = 0x0fe5000b;
+		return 1;
+	case EM_S390:
+		sig[0] = 0xb2ff0fff;
+		return 1;
+	case EM_RISCV:
+		sig[0] = 0xf1401073;
+		return 1;
+	case EM_LOONGARCH:
+		sig[0] = 0x002a0010;
+		return 1;
+	case EM_MIPS:
+		/* break 0x350 in MIPS, then in microMIPS, whose 16-bit
+		   halfwords swap with the byte order.  */
+		sig[0] = 0x0350000d;
+		sig[1] = be ? 0x0000d407 : 0xd4070000;
+		return 2;
+	case EM_NANOMIPS:
+		sig[0] = be ? 0x00100350 : 0x03500010;
+		return 1;
+	}
+	return 0;
+}
+
+/* A signature other than the machine's usual one is legal (the thread
+   registers whatever value its program chose, and the values before
+   Linux 5.2 were different), but a thread registered with the usual value
+   gets SIGSEGV when such a c.s. aborts: the first thing to check when a
+   restart crashes.  One note per distinct value, at the first c.s. using
+   it, so that a file built with an old value does not get one per c.s.  */
+static void
+check_usual_signature(struct reader *r)
+{
+	enum { MAX_NOTED = 16 };
+	struct unusual {
+		uint32_t sig;
+		size_t first, count;
+	} seen[MAX_NOTED];
+	rseqelf *h = r->h;
+	uint32_t usual[2];
+	size_t nusual = usual_signatures(h, usual), nseen = 0, others = 0;
+
+	if (nusual == 0)
+		return;
+	for (size_t i = 0; i < h->ncs; i++) {
+		const struct rseqelf_cs *c = &h->cs[i].pub;
+		size_t k;
+
+		if (!c->has_signature)
+			continue;
+		for (k = 0; k < nusual && c->signature != usual[k]; k++)
+			;
+		if (k < nusual)
+			continue;
+		for (k = 0; k < nseen && seen[k].sig != c->signature; k++)
+			;
+		if (k < nseen)
+			seen[k].count++;
+		else if (nseen < MAX_NOTED)
+			seen[nseen++] = (struct unusual) { c->signature, i, 1 };
+		else
+			others++;
+	}
+	for (size_t k = 0; k < nseen; k++) {
+		const struct rseqelf_cs *c = &h->cs[seen[k].first].pub;
+
+		rd_diag(h, RSEQELF_NOTE, true, c->abort_ip,
+			"signature 0x%08x before abort_ip (%zu critical section%s) is not the usual %s value 0x%08x: legal, but a thread registered with the usual value gets SIGSEGV when it aborts",
+			seen[k].sig, seen[k].count,
+			seen[k].count == 1 ? "" : "s",
+			rseqelf_machine_name(h), usual[0]);
+	}
+	if (others > 0)
+		rd_diag(h, RSEQELF_NOTE, false, 0,
+			"%zu more critical sections have other unusual signatures",
+			others);
+}
+
 /* The code of a c.s. must lie in one executable section: anything else
    is a table pointing at the wrong place.  Disassembly reads from that
    section.  */
@@ -234,5 +347,6 @@ rd_validate(struct reader *r)
 	for (size_t i = 0; i < r->h->ncs; i++)
 		check_descriptor(r, &r->h->cs[i]);
 	check_signatures(r);
+	check_usual_signature(r);
 	check_overlaps(r);
 }
