@@ -223,12 +223,26 @@ def command_done():
     _step_wp.disarm()
 
 
-def single_step(thread, pc=None):
+def others_running(thread):
+    """Whether another thread of THREAD's inferior is running (non-stop
+    mode)."""
+    return any(t != thread and t.is_running()
+               for t in thread.inferior.threads())
+
+
+def single_step(thread, pc=None, successors=None):
     """Execute exactly one instruction of THREAD (calls are entered).
-    PC: the thread's current PC, when the caller has it.  The caller
-    calls command_done() when its command ends."""
+    PC: the thread's current PC, when the caller has it; SUCCESSORS:
+    where the instruction can go, when known.  The caller calls
+    command_done() when its command ends.
+
+    While other threads run (non-stop mode) GDB would single-step them
+    too for the $pc watchpoint and report their steps as random
+    SIGTRAPs: the step is then a run to breakpoints on the successors."""
     if pc is None:
         pc = _current_pc()
+    if successors and others_running(thread):
+        return run_to(thread, successors)
     with _Held(thread), _ResumePCClear(pc):
         try:
             wp = _step_wp.arm(thread)

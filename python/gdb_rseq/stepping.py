@@ -220,7 +220,7 @@ def _step_atomic(thread, frame, over_calls):
         return nativerun.single_step(thread, pc)
     entered = [c for c in map(_index.lookup, pred.targets) if c is not None]
     if not entered:
-        return nativerun.single_step(thread, pc)
+        return nativerun.single_step(thread, pc, pred.targets)
     # The other successors end the step as a plain one would.
     others = [t for t in pred.targets if _index.lookup(t) is None]
     stops = set(others)
@@ -246,6 +246,12 @@ _quiet = False
 
 
 def _step_inside(thread, frame, over_calls):
+    if nativerun.others_running(thread):
+        # Other threads would be stepped over breakpoints placed inside
+        # the section, displaced, which clears their rseq_cs silently.
+        raise gdb.GdbError("set rseq step-mode inside needs the other "
+                           "threads stopped (all-stop mode, or stop them "
+                           "first with \"interrupt -a\")")
     pc = int(frame.pc())
     cs = _index.lookup(pc)
     if cs is not None and safepass.signal_pending(thread):
@@ -269,11 +275,19 @@ def _step_inside(thread, frame, over_calls):
 
 
 def _step_off(thread, frame, over_calls):
-    if over_calls:
-        pred = predict.successors(frame)
-        if pred.kind == predict.CALL:
-            return _over_call(thread, frame, pred)
-    return nativerun.single_step(thread)
+    pc = int(frame.pc())
+    pred = predict.successors(frame, pc)
+    if over_calls and pred.kind == predict.CALL:
+        return _over_call(thread, frame, pred)
+    if nativerun.others_running(thread) and (
+            _index.lookup(pc) is not None
+            or any(_index.lookup(t) for t in pred.targets or ())):
+        # The step would put breakpoints inside the section, and the
+        # running threads would be stepped over them displaced, which
+        # clears their rseq_cs silently.
+        raise gdb.GdbError("set rseq step-mode off cannot step into a "
+                           "critical section while other threads run")
+    return nativerun.single_step(thread, pc, pred.targets)
 
 
 _STEPPERS = {ATOMIC: _step_atomic, INSIDE: _step_inside, OFF: _step_off}
