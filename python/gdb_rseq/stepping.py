@@ -329,8 +329,12 @@ def instruction_step(arg, over_calls):
     try:
         for i in range(count):
             _quiet = i < count - 1
-            frame = start_frame if i == 0 else gdb.newest_frame()
-            out = stepper(thread, frame, over_calls)
+            if i > 0:
+                # Like GDB, the printing compares the end of the last
+                # step with its start.
+                start_frame = gdb.newest_frame()
+                start_function = _function_key(start_frame)
+            out = stepper(thread, start_frame, over_calls)
             if not out.ours:
                 break
     finally:
