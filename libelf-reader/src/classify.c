@@ -7,34 +7,65 @@
 
 #include <string.h>
 
+/* Whether the N characters at P are one of the prefixes x86 prints before
+   the mnemonic ("lock", "rex.W", ...).  Every instruction of every c.s.
+   goes through here: a switch on the first letter, not a list of
+   strcmp calls.  */
+static bool
+is_prefix(const char *p, size_t n)
+{
+#define IS(s) (n == sizeof s - 1 && memcmp(p, s, n) == 0)
+	switch (p[0]) {
+	case 'a':
+		return IS("addr16") || IS("addr32");
+	case 'b':
+		return IS("bnd");
+	case 'c':
+		return IS("cs");
+	case 'd':
+		return IS("ds") || IS("data16") || IS("data32");
+	case 'l':
+		return IS("lock");
+	case 'n':
+		return IS("notrack");
+	case 'r':
+		return IS("rep") || IS("repz") || IS("repnz") || IS("repe")
+			|| IS("repne") || IS("rex") || IS("rex.W");
+	case '{':
+		return IS("{disp32}");
+	}
+	return false;
+#undef IS
+}
+
+static size_t
+token_len(const char *p)
+{
+	size_t n = 0;
+
+	while (p[n] != '\0' && p[n] != ' ' && p[n] != '\t')
+		n++;
+	return n;
+}
+
 /* The mnemonic of TEXT, skipping the prefixes x86 prints before it.  */
 static const char *
 mnemonic(const char *text, char *buf, size_t size, const char **operands)
 {
-	static const char *const prefixes[] = {
-		"bnd", "notrack", "rep", "repz", "repnz", "repe", "repne",
-		"ds", "cs", "data16", "data32", "addr16", "addr32", "lock",
-		"rex", "rex.W", "{disp32}", NULL
-	};
 	const char *p = text;
 
 	for (;;) {
 		size_t n;
-		bool prefix = false;
 
 		while (*p == ' ' || *p == '\t')
 			p++;
-		n = strcspn(p, " \t");
-		for (size_t i = 0; prefixes[i] != NULL; i++)
-			if (strlen(prefixes[i]) == n
-			    && strncmp(p, prefixes[i], n) == 0)
-				prefix = true;
-		if (!prefix || p[n] == '\0') {
+		n = token_len(p);
+		if (n == 0 || !is_prefix(p, n) || p[n] == '\0') {
+			*operands = p + n;
 			if (n >= size)
 				n = size - 1;
 			memcpy(buf, p, n);
 			buf[n] = '\0';
-			*operands = p + strcspn(p, " \t");
 			return buf;
 		}
 		p += n;
@@ -59,8 +90,13 @@ is_one_of(const char *s, const char *const *list)
 static struct classified
 classify_x86(const char *m, const char *ops)
 {
-	bool ind = strchr(ops, '*') != NULL;
+	bool ind;
 
+	/* Most instructions do not change the flow: only these letters
+	   start one that does.  */
+	if (strchr("jlxcris", m[0]) == NULL || m[0] == '\0')
+		return (struct classified) { FLOW_NONE, false };
+	ind = strchr(ops, '*') != NULL;
 	if (strcmp(m, "jmp") == 0 || strcmp(m, "jmpq") == 0
 	    || strcmp(m, "jmpl") == 0 || strcmp(m, "ljmp") == 0)
 		return (struct classified) { FLOW_JUMP, ind };
@@ -81,6 +117,8 @@ classify_aarch64(const char *m)
 {
 	static const char *const cond[] = { "cbz", "cbnz", "tbz", "tbnz", NULL };
 
+	if (m[0] == '\0' || strchr("bctres", m[0]) == NULL)
+		return (struct classified) { FLOW_NONE, false };
 	if (strcmp(m, "b") == 0)
 		return (struct classified) { FLOW_JUMP, false };
 	if (starts(m, "b.") || starts(m, "bc.") || is_one_of(m, cond))
@@ -113,6 +151,8 @@ classify_arm(char *m, const char *ops)
 {
 	size_t n = strlen(m);
 
+	if (m[0] == '\0' || strchr("bcpls", m[0]) == NULL)
+		return (struct classified) { FLOW_NONE, false };
 	/* Thumb-2 width qualifiers.  */
 	if (n > 2 && (strcmp(m + n - 2, ".n") == 0 || strcmp(m + n - 2, ".w") == 0))
 		m[n -= 2] = '\0';
@@ -175,8 +215,11 @@ classify_s390(const char *m)
 		"brc", "brcl", "brct", "brctg", "brcth", "brxh", "brxle",
 		"brxhg", "brxlg", NULL
 	};
-	size_t n = strlen(m);
+	size_t n;
 
+	if (m[0] == '\0' || strchr("jbcs", m[0]) == NULL)
+		return (struct classified) { FLOW_NONE, false };
+	n = strlen(m);
 	if (strcmp(m, "j") == 0 || strcmp(m, "jg") == 0)
 		return (struct classified) { FLOW_JUMP, false };
 	if (is_one_of(m, calls))
@@ -198,6 +241,8 @@ classify_s390(const char *m)
 static struct classified
 classify_riscv(const char *m, const char *ops)
 {
+	if (m[0] == '\0' || strchr("jrbe", m[0]) == NULL)
+		return (struct classified) { FLOW_NONE, false };
 	if (strcmp(m, "j") == 0)
 		return (struct classified) { FLOW_JUMP, false };
 	if (strcmp(m, "jal") == 0)

@@ -100,6 +100,15 @@ rd_machine_can_derive(const rseqelf *h)
 	return am != NULL && get_disassembler(h, am) != NULL;
 }
 
+/* Where print_address wrote an address into the text, so that a decoding
+   replayed at another pc can print the address of that pc.  */
+#define MAX_SPANS 4
+
+struct span {
+	uint8_t pos, len;
+	int64_t rel;		/* the address printed - pc */
+};
+
 /* What the printer callbacks gather about one instruction.  */
 struct insn {
 	char text[160];
@@ -107,17 +116,29 @@ struct insn {
 	bool has_addr;
 	bfd_vma addr;		/* the first address printed */
 	bool mem_error;
+	bfd_vma pc;
+	uint8_t nspans;		/* MAX_SPANS + 1: too many to replay */
+	struct span spans[MAX_SPANS];
 };
+
+static void
+append_mem(struct insn *in, const char *str, size_t n)
+{
+	size_t room = sizeof in->text - 1 - in->len;
+
+	if (n > room)
+		n = room;
+	memcpy(in->text + in->len, str, n);
+	in->len += n;
+	in->text[in->len] = '\0';
+}
 
 static void
 append_str(struct insn *in, const char *str, size_t max)
 {
 	size_t room = sizeof in->text - 1 - in->len;
-	size_t n = strnlen(str, room < max ? room : max);
 
-	memcpy(in->text + in->len, str, n);
-	in->len += n;
-	in->text[in->len] = '\0';
+	append_mem(in, str, strnlen(str, room < max ? room : max));
 }
 
 /* Every c.s. instruction goes through here several times: the "%s" and
@@ -130,11 +151,12 @@ append(struct insn *in, const char *fmt, va_list ap)
 
 	if (in->len >= sizeof in->text - 1)
 		return;
-	if (strcmp(fmt, "%s") == 0) {
+	if (fmt[0] == '%' && fmt[1] == 's' && fmt[2] == '\0') {
 		append_str(in, va_arg(ap, const char *), SIZE_MAX);
 		return;
 	}
-	if (strcmp(fmt, "%.*s") == 0) {
+	if (fmt[0] == '%' && fmt[1] == '.' && fmt[2] == '*' && fmt[3] == 's'
+	    && fmt[4] == '\0') {
 		int prec = va_arg(ap, int);
 		const char *str = va_arg(ap, const char *);
 
@@ -176,25 +198,40 @@ print_styled(void *stream, enum disassembler_style style, const char *fmt,
 }
 #endif
 
+/* Hexadecimal without printf: "0x" and the digits of ADDR, in BUF.  */
+static size_t
+format_addr(bfd_vma addr, char buf[19])
+{
+	char tmp[16];
+	size_t n = 0, len;
+
+	do
+		tmp[n++] = "0123456789abcdef"[addr & 0xf];
+	while ((addr >>= 4) != 0);
+	buf[0] = '0';
+	buf[1] = 'x';
+	for (len = 2; n > 0; len++)
+		buf[len] = tmp[--n];
+	return len;
+}
+
 static void
 print_address(bfd_vma addr, struct disassemble_info *info)
 {
 	struct insn *in = info->stream;
-
-	char hex[19], *p = hex + sizeof hex;
+	char hex[19];
+	size_t pos = in->len, n = format_addr(addr, hex);
 
 	if (!in->has_addr) {
 		in->has_addr = true;
 		in->addr = addr;
 	}
-	*--p = '\0';
-	do
-		*--p = "0123456789abcdef"[addr & 0xf];
-	while ((addr >>= 4) != 0);
-	*--p = 'x';
-	*--p = '0';
-	(void) info;
-	append_str(in, p, SIZE_MAX);
+	append_mem(in, hex, n);
+	if (in->nspans < MAX_SPANS && in->len - pos == n)
+		in->spans[in->nspans++] = (struct span) {
+			(uint8_t) pos, (uint8_t) n, (int64_t) (addr - in->pc) };
+	else
+		in->nspans = MAX_SPANS + 1;
 }
 
 static void
@@ -248,6 +285,43 @@ struct armmap {
 	char kind;
 };
 
+/* x86 decodings by instruction bytes.  Bodies that differ (in an
+   immediate, say) still share most of their instructions, and libopcodes
+   spends thousands of machine instructions decoding and printing each
+   one, a look-up here a few dozen.  Only for x86, whose decoding of an
+   instruction depends on its bytes alone, the pc changing nothing but the
+   addresses printed: ARM's IT blocks, RISC-V's auipc pairs and PowerPC's
+   absolute branches make the others depend on where they are or on what
+   came before.  */
+#define ICACHE_MAX_BITS 16	/* at most 64k slots, refilled when full */
+
+struct icache_ent {
+	uint8_t bytes[15];
+	uint8_t len;		/* 0: an empty slot */
+	uint8_t flow;		/* enum flow, after the insn_type fallback */
+	bool indirect;
+	bool info_valid;
+	uint8_t insn_type;	/* enum dis_insn_type */
+	bool has_addr;
+	uint8_t nspans;
+	uint16_t textlen;
+	uint32_t text;		/* in icache.text, when flow != FLOW_NONE */
+	int64_t addr_rel;	/* in.addr - pc */
+	int64_t target_rel;	/* info.target - pc, when info.target != 0 */
+	bool has_target;
+	struct span spans[MAX_SPANS];
+};
+
+struct icache {
+	struct icache_ent *ents;
+	size_t bits, n;
+	/* Bit L of lens[B]: an entry of L bytes starts with byte B, so a
+	   look-up tries only the lengths that can match.  */
+	uint16_t lens[256];
+	char *text;
+	size_t ntext, text_cap;
+};
+
 struct deriver {
 	struct reader *r;
 	disassembler_ftype print;
@@ -271,6 +345,9 @@ struct deriver {
 	struct coderel *coderels;	/* sorted by section and offset */
 	size_t ncoderels;
 	uint32_t shndx;		/* the section being decoded */
+
+	bool use_icache;
+	struct icache ic;
 };
 
 static bool
@@ -510,6 +587,219 @@ find_coderel(const struct deriver *d, uint64_t from, uint64_t to)
 	return 0;
 }
 
+static uint64_t
+icache_hash(const unsigned char *p, size_t n)
+{
+	uint64_t h = 0xcbf29ce484222325ull;
+
+	for (size_t i = 0; i < n; i++)
+		h = (h ^ p[i]) * 0x100000001b3ull;
+	return h;
+}
+
+/* The slot for the LEN bytes at P: theirs, or the empty one to fill.  */
+static struct icache_ent *
+icache_slot(struct icache *ic, const unsigned char *p, size_t len,
+	    uint64_t hash)
+{
+	size_t mask = ((size_t) 1 << ic->bits) - 1;
+
+	for (size_t i = hash & mask;; i = (i + 1) & mask) {
+		struct icache_ent *e = &ic->ents[i];
+
+		if (e->len == 0 || (e->len == len && memcmp(e->bytes, p, len) == 0))
+			return e;
+	}
+}
+
+/* The entry for the instruction at P, with AVAIL bytes readable there.  At
+   most one length can match: an x86 instruction is never the start of a
+   longer one.  */
+static const struct icache_ent *
+icache_find(struct icache *ic, const unsigned char *p, size_t avail)
+{
+	uint16_t lens;
+	uint64_t h = 0xcbf29ce484222325ull;
+
+	if (ic->ents == NULL || avail == 0)
+		return NULL;
+	lens = ic->lens[p[0]];
+	for (size_t len = 1; len <= 15 && len <= avail && (lens >> len) != 0;
+	     len++) {
+		h = (h ^ p[len - 1]) * 0x100000001b3ull;
+		if (lens & (1u << len)) {
+			const struct icache_ent *e = icache_slot(ic, p, len, h);
+
+			if (e->len != 0)
+				return e;
+		}
+	}
+	return NULL;
+}
+
+static void
+icache_clear(struct icache *ic)
+{
+	memset(ic->ents, 0, sizeof *ic->ents << ic->bits);
+	memset(ic->lens, 0, sizeof ic->lens);
+	ic->n = 0;
+	ic->ntext = 0;
+}
+
+/* Keep the decoding just made of the LEN bytes at P.  Failing to (for
+   lack of memory) only costs speed.  */
+static void
+icache_add(struct deriver *d, const unsigned char *p, size_t len,
+	   struct classified cl)
+{
+	struct icache *ic = &d->ic;
+	struct icache_ent *e;
+
+	if (len > 15 || d->in.nspans > MAX_SPANS
+	    || d->in.len >= sizeof d->in.text - 1)
+		return;
+	if (2 * (ic->n + 1) > ((size_t) 1 << ic->bits)) {
+		struct icache_ent *old = ic->ents;
+		size_t oldbits = ic->bits;
+
+		if (ic->bits >= ICACHE_MAX_BITS) {
+			icache_clear(ic);
+		} else {
+			ic->bits = ic->bits ? ic->bits + 1 : 10;
+			ic->ents = calloc((size_t) 1 << ic->bits, sizeof *ic->ents);
+			if (ic->ents == NULL) {
+				ic->ents = old;
+				ic->bits = oldbits;
+				return;
+			}
+			for (size_t i = 0; old != NULL && i < (size_t) 1 << oldbits; i++)
+				if (old[i].len != 0)
+					*icache_slot(ic, old[i].bytes, old[i].len,
+						     icache_hash(old[i].bytes,
+								 old[i].len)) = old[i];
+			free(old);
+		}
+	}
+	e = icache_slot(ic, p, len, icache_hash(p, len));
+	if (e->len != 0)
+		return;
+	if (cl.flow != FLOW_NONE) {
+		if (grow((void **) &ic->text, &ic->text_cap, ic->ntext + d->in.len,
+			 1) < 0)
+			return;
+		memcpy(ic->text + ic->ntext, d->in.text, d->in.len);
+		e->text = ic->ntext;
+		e->textlen = d->in.len;
+		ic->ntext += d->in.len;
+	}
+	memcpy(e->bytes, p, len);
+	e->len = len;
+	e->flow = cl.flow;
+	e->indirect = cl.indirect;
+	e->info_valid = d->info.insn_info_valid;
+	e->insn_type = d->info.insn_type;
+	e->has_addr = d->in.has_addr;
+	e->addr_rel = (int64_t) (d->in.addr - d->in.pc);
+	e->has_target = d->info.target != 0;
+	e->target_rel = (int64_t) (d->info.target - d->in.pc);
+	e->nspans = d->in.nspans;
+	memcpy(e->spans, d->in.spans, sizeof e->spans);
+	ic->lens[p[0]] |= 1u << len;
+	ic->n++;
+}
+
+/* Put in d->in and d->info what decoding E at PC prints and fills in.  */
+static void
+icache_replay(struct deriver *d, const struct icache_ent *e, bfd_vma pc)
+{
+	struct insn *in = &d->in;
+	const char *t = d->ic.text + e->text;
+	size_t from = 0;
+
+	in->has_addr = e->has_addr;
+	in->addr = pc + (bfd_vma) e->addr_rel;
+	d->info.insn_info_valid = e->info_valid;
+	d->info.insn_type = e->insn_type;
+	d->info.target = e->has_target ? pc + (bfd_vma) e->target_rel : 0;
+	if (e->flow == FLOW_NONE)
+		return;
+	/* The text, with the addresses of this pc.  */
+	for (size_t k = 0; k < e->nspans; k++) {
+		char hex[19];
+		size_t n = format_addr(pc + (bfd_vma) e->spans[k].rel, hex);
+
+		append_mem(in, t + from, e->spans[k].pos - from);
+		append_mem(in, hex, n);
+		from = e->spans[k].pos + e->spans[k].len;
+	}
+	append_mem(in, t + from, e->textlen - from);
+}
+
+/* Decode the instruction at PC: its length, or 0 or less when it cannot
+   be decoded; what it does to the flow in *CL.  */
+static int
+decode_insn(struct deriver *d, bfd_vma pc, struct classified *cl)
+{
+	unsigned em = d->r->h->machine;
+	const unsigned char *p = NULL;
+	size_t avail = 0;
+	int len;
+
+	d->in.len = 0;
+	d->in.text[0] = '\0';
+	d->in.has_addr = false;
+	d->in.mem_error = false;
+	d->in.pc = pc;
+	d->in.nspans = 0;
+	d->info.insn_info_valid = 0;
+	d->info.insn_type = dis_noninsn;
+	d->info.target = 0;
+	if (d->use_icache && pc >= d->info.buffer_vma
+	    && pc - d->info.buffer_vma < d->info.buffer_length) {
+		const struct icache_ent *e;
+
+		p = d->info.buffer + (pc - d->info.buffer_vma);
+		avail = d->info.buffer_length - (pc - d->info.buffer_vma);
+		e = icache_find(&d->ic, p, avail);
+		if (e != NULL) {
+			icache_replay(d, e, pc);
+			*cl = (struct classified) { e->flow, e->indirect };
+			return e->len;
+		}
+	}
+	len = d->print(pc, &d->info);
+	if (len <= 0 || d->in.mem_error)
+		return len <= 0 ? len : 0;
+	*cl = rd_classify(em, d->in.text);
+	if (cl->flow == FLOW_NONE && d->info.insn_info_valid) {
+		switch (d->info.insn_type) {
+		case dis_branch:
+			cl->flow = FLOW_JUMP;
+			break;
+		case dis_condbranch:
+			cl->flow = FLOW_COND;
+			break;
+		case dis_jsr:
+		case dis_condjsr:
+			cl->flow = FLOW_CALL;
+			break;
+		default:
+			break;
+		}
+	}
+	/* Far jumps and calls name an absolute address: their decodings are
+	   for this pc only.  Every other address x86 prints or fills in is
+	   relative to the pc.  */
+	if (p != NULL && (size_t) len <= avail) {
+		const char *t = d->in.text + strspn(d->in.text, " \t");
+
+		if (cl->flow == FLOW_NONE || (strncmp(t, "ljmp", 4) != 0
+					      && strncmp(t, "lcall", 5) != 0))
+			icache_add(d, p, len, *cl);
+	}
+	return len;
+}
+
 /* Decode [START, END) into insns[B->first...].  A body is worth keeping
    for reuse only if its decoding depends on nothing but its bytes: every
    instruction inside the range, no absolute branch.  */
@@ -524,40 +814,16 @@ decode(struct deriver *d, uint64_t start, uint64_t end, struct body *b,
 	b->n = 0;
 	b->truncated = false;
 	for (uint64_t pc = start; pc < end;) {
-		struct classified cl;
+		struct classified cl = { FLOW_NONE, false };
 		struct dinsn *di;
 		int len;
 
-		d->in.len = 0;
-		d->in.text[0] = '\0';
-		d->in.has_addr = false;
-		d->in.mem_error = false;
-		d->info.insn_info_valid = 0;
-		d->info.insn_type = dis_noninsn;
-		d->info.target = 0;
-		len = d->print(pc, &d->info);
+		len = decode_insn(d, pc, &cl);
 		if (len <= 0 || d->in.mem_error) {
 			b->truncated = true;
 			b->stop = pc - start;
 			*reusable &= !d->in.mem_error;
 			return 0;
-		}
-		cl = rd_classify(em, d->in.text);
-		if (cl.flow == FLOW_NONE && d->info.insn_info_valid) {
-			switch (d->info.insn_type) {
-			case dis_branch:
-				cl.flow = FLOW_JUMP;
-				break;
-			case dis_condbranch:
-				cl.flow = FLOW_COND;
-				break;
-			case dis_jsr:
-			case dis_condjsr:
-				cl.flow = FLOW_CALL;
-				break;
-			default:
-				break;
-			}
 		}
 		if (cl.flow == FLOW_NONE) {
 			pc += len;
@@ -866,6 +1132,7 @@ rd_derive(struct reader *r, size_t ndeclared)
 	d.info.memory_error_func = memory_error;
 	d.info.print_address_func = print_address;
 	disassemble_init_for_target(&d.info);
+	d.use_icache = h->machine == EM_X86_64 || h->machine == EM_386;
 	if ((h->machine == EM_ARM && load_arm_maps(&d) < 0)
 	    || (h->type == ET_REL && load_coderels(&d) < 0)) {
 		ret = -1;
@@ -884,6 +1151,8 @@ out:
 	free(d.bodies);
 	free(d.armmaps);
 	free(d.coderels);
+	free(d.ic.ents);
+	free(d.ic.text);
 	return ret;
 }
 
