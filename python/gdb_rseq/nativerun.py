@@ -171,8 +171,9 @@ class _ResumePCClear:
 
     def __enter__(self):
         for bp in gdb.breakpoints():
-            if not bp.is_valid() or not bp.enabled or bp.type not in (gdb.BP_BREAKPOINT,
-                                                 gdb.BP_HARDWARE_BREAKPOINT):
+            if (not bp.is_valid() or not bp.enabled
+                    or bp.type not in (gdb.BP_BREAKPOINT,
+                                       gdb.BP_HARDWARE_BREAKPOINT)):
                 continue
             if any(loc.enabled and loc.address == self.pc
                    for loc in getattr(bp, "locations", ())):

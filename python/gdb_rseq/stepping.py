@@ -66,19 +66,20 @@ _index = _Index()
 
 
 class StepModeParameter(gdb.Parameter):
-    """Set how instruction steps treat rseq critical sections.
-
-atomic  -- stepi/nexti never stop inside a critical section: a step that
+    """atomic  -- stepi/nexti never stop inside a critical section: a step that
            enters one (or starts inside one) runs it natively to the
            exit the thread takes, so every step makes forward progress
            and the kernel's atomicity is kept.  This is the default.
 inside  -- stepi/nexti walk a critical section instruction by
            instruction.  For that pass the thread's rseq_cs is cleared
            so the kernel does not abort it, the thread is pinned to its
-           CPU, other threads are kept off that CPU, and rseq_cs is put
-           back before any signal is delivered.
+           CPU, the other threads are held, and rseq_cs is put back
+           before a signal is delivered; all of it is given back when
+           the thread leaves the section.  Needs the other threads
+           stopped (all-stop mode).
 off     -- behave as stock GDB: every stop inside a critical section
-           aborts it (stepping through one livelocks)."""
+           aborts it (stepping through one livelocks).  In non-stop mode
+           with other threads running, refuses to step into a section."""
 
     set_doc = "Set how instruction steps treat rseq critical sections."
     show_doc = "Show how instruction steps treat rseq critical sections."
@@ -356,12 +357,13 @@ Usage: stepi [N]
 Argument N means step N times (or till program stops for another reason).
 
 With \"set rseq step-mode atomic\" (the default), a step that would enter
-an rseq critical section, or that starts inside one, runs the section
-natively and stops where the thread leaves it: the post-commit address,
-the abort handler or another exit.  A step that starts inside a section
-first reports \"[rseq] critical section ADDR restarted\": the kernel
-aborts a section whenever the thread is stopped in it.  See
-\"help set rseq step-mode\" for the other modes."""
+an rseq critical section runs the section natively and stops where the
+thread leaves it -- the post-commit address, the abort handler or another
+exit -- and says so in one \"[rseq] ...\" line.  A thread stopped inside a
+section (at a breakpoint there) cannot finish that pass: a step from
+there reports \"[rseq] critical section ADDR restarted\", sends it to the
+abort handler as the kernel does, and runs the retry natively.
+See \"help set rseq step-mode\" for the other modes."""
 
     def __init__(self):
         super().__init__("stepi", gdb.COMMAND_RUNNING)
