@@ -14,6 +14,8 @@
 
 #ifdef HAVE_OPCODES
 #include <pthread.h>
+#include <sched.h>
+#include <unistd.h>
 #include <dis-asm.h>
 #endif
 
@@ -322,15 +324,18 @@ struct icache {
 	size_t ntext, text_cap;
 };
 
-struct deriver {
+/* The state of one decoding thread.  libopcodes' disassemblers keep
+   their state in disassemble_info, except those that do not (see
+   can_split): each worker has its own, and its own caches.  */
+struct worker {
 	struct reader *r;
 	disassembler_ftype print;
 	struct disassemble_info info;
 	struct insn in;
-	size_t ndeclared;
-	bool has_table;
-	const char *table_name;
 	size_t buffer_sec;
+	const struct coderel *coderels;	/* the deriver's */
+	size_t ncoderels;
+	uint32_t shndx;		/* the section being decoded */
 
 	struct dinsn *insns;
 	size_t ninsns, insns_cap;
@@ -339,33 +344,60 @@ struct deriver {
 	struct body *bodies;	/* open addressing, power-of-two size */
 	size_t nbodies, bodies_cap;
 
+	bool use_icache;
+	struct icache ic;
+
+	struct deriver *d;
+	size_t from, to;	/* the c.s. it decodes */
+	int ret;
+	pthread_t thread;
+};
+
+/* How c.s. K decoded: insns[FIRST, FIRST + N) of worker WORKER.  */
+struct csdec {
+	const struct sec *sec;	/* the code, NULL when not decoded */
+	size_t first, n;
+	uint64_t stop;		/* from start_ip, when truncated */
+	uint32_t worker;
+	bool truncated;
+};
+
+struct deriver {
+	struct reader *r;
+	const struct arch_map *am;
+	size_t ndeclared;
+	/* The declared exits of the c.s. being judged: r->ex[decl, decl_end).  */
+	size_t decl, decl_end;
+	bool has_table;
+	const char *table_name;
+
 	struct armmap *armmaps;	/* sorted by section and address */
 	size_t narmmaps;
 
 	struct coderel *coderels;	/* sorted by section and offset */
 	size_t ncoderels;
-	uint32_t shndx;		/* the section being decoded */
 
-	bool use_icache;
-	struct icache ic;
+	struct csdec *dec;	/* one per c.s. */
+	struct worker *workers;
+	size_t nworkers;
 };
 
+/* Whether the c.s. being judged declares IP.  Its declared exits are
+   r->ex[d->decl, d->decl_end): the c.s. are judged in order.  */
 static bool
-is_declared(const struct deriver *d, size_t cs, uint64_t ip)
+is_declared(const struct deriver *d, uint64_t ip)
 {
-	size_t lo = 0, hi = d->ndeclared;
+	size_t lo = d->decl, hi = d->decl_end;
 
 	while (lo < hi) {
 		size_t mid = lo + (hi - lo) / 2;
-		const struct exit_tmp *e = &d->r->ex[mid];
 
-		if (e->cs < cs || (e->cs == cs && e->ip < ip))
+		if (d->r->ex[mid].ip < ip)
 			lo = mid + 1;
 		else
 			hi = mid;
 	}
-	return lo < d->ndeclared && d->r->ex[lo].cs == cs
-		&& d->r->ex[lo].ip == ip;
+	return lo < d->decl_end && d->r->ex[lo].ip == ip;
 }
 
 /* Declared exits of c.s. K that no branch of it targets: stale table
@@ -376,17 +408,8 @@ check_unreached(struct deriver *d, size_t k, size_t first)
 {
 	const struct reader *r = d->r;
 	const struct rseqelf_cs *c = &r->h->cs[k].pub;
-	size_t lo = 0, hi = d->ndeclared;
 
-	while (lo < hi) {
-		size_t mid = lo + (hi - lo) / 2;
-
-		if (r->ex[mid].cs < k)
-			lo = mid + 1;
-		else
-			hi = mid;
-	}
-	for (; lo < d->ndeclared && r->ex[lo].cs == k; lo++) {
+	for (size_t lo = d->decl; lo < d->decl_end; lo++) {
 		uint64_t ip = r->ex[lo].ip;
 		bool reached = false;
 
@@ -417,26 +440,74 @@ grow(void **p, size_t *cap, size_t need, size_t size)
 	return 0;
 }
 
-/* Keep the text of instructions a diagnostic may quote.  */
-static int
-keep_text(struct deriver *d, const char *t, uint32_t *where)
-{
-	size_t n = strlen(t) + 1;
+/* Keep the text of an instruction a diagnostic may quote.  The addresses
+   print_address wrote are kept as a marker byte each, their offsets from
+   the pc after the text, so that a decoding reused at another pc (an
+   identical body, a decoding by instruction bytes) quotes the addresses
+   of that pc.  Returns 1 when the text could not be kept that way and is
+   for this pc only, -1 when out of memory.  */
+#define ADDR_MARK '\x01'
 
-	while (*t == ' ' || *t == '\t')
-		t++, n--;
-	if (grow((void **) &d->text, &d->text_cap, d->ntext + n, 1) < 0)
+static int
+keep_text(struct worker *d, const struct insn *in, uint32_t *where)
+{
+	const char *t = in->text;
+	size_t n = strlen(t), skip = 0, k = 0;
+	bool marks = in->nspans <= MAX_SPANS;
+	size_t nspans = marks ? in->nspans : 0;
+
+	while (t[skip] == ' ' || t[skip] == '\t')
+		skip++;
+	if (grow((void **) &d->text, &d->text_cap,
+		 d->ntext + n - skip + 1 + nspans * 8, 1) < 0)
 		return -1;
 	*where = d->ntext;
 	/* Operand padding would read oddly inside a message.  */
-	for (size_t i = 0; i < n; i++) {
+	for (size_t i = skip; i < n; i++) {
 		char ch = t[i] == '\t' ? ' ' : t[i];
 
+		if (k < nspans && i == in->spans[k].pos) {
+			d->text[d->ntext++] = ADDR_MARK;
+			i += in->spans[k].len - 1;
+			k++;
+			continue;
+		}
 		if (ch == ' ' && d->ntext > *where && d->text[d->ntext - 1] == ' ')
 			continue;
 		d->text[d->ntext++] = ch;
 	}
-	return 0;
+	d->text[d->ntext++] = '\0';
+	for (k = 0; k < nspans; k++) {
+		memcpy(d->text + d->ntext, &in->spans[k].rel, 8);
+		d->ntext += 8;
+	}
+	return marks ? 0 : 1;
+}
+
+/* The text kept at W->text + OFF, with the addresses it prints for an
+   instruction at PC.  */
+static const char *
+insn_text(const struct worker *w, uint32_t off, uint64_t pc, char *buf,
+	  size_t size)
+{
+	const char *t = w->text + off, *rels;
+	size_t n = 0, k = 0;
+
+	if (strchr(t, ADDR_MARK) == NULL)
+		return t;
+	rels = t + strlen(t) + 1;
+	for (; *t != '\0' && n + 19 < size; t++) {
+		int64_t rel;
+
+		if (*t != ADDR_MARK) {
+			buf[n++] = *t;
+			continue;
+		}
+		memcpy(&rel, rels + 8 * k++, 8);
+		n += format_addr(pc + (uint64_t) rel, buf + n);
+	}
+	buf[n] = '\0';
+	return buf;
 }
 
 static uint64_t
@@ -450,7 +521,7 @@ hash_bytes(const unsigned char *p, uint64_t n)
 }
 
 static struct body *
-find_body(struct deriver *d, const struct body *key)
+find_body(struct worker *d, const struct body *key)
 {
 	size_t mask = d->bodies_cap - 1;
 
@@ -467,7 +538,7 @@ find_body(struct deriver *d, const struct body *key)
 }
 
 static int
-add_body(struct deriver *d, const struct body *nb)
+add_body(struct worker *d, const struct body *nb)
 {
 	if (2 * (d->nbodies + 1) > d->bodies_cap) {
 		struct body *old = d->bodies;
@@ -568,7 +639,7 @@ load_coderels(struct deriver *d)
 /* 1 + the index of a relocation in [FROM, TO) of the section being
    decoded, or 0.  */
 static uint32_t
-find_coderel(const struct deriver *d, uint64_t from, uint64_t to)
+find_coderel(const struct worker *d, uint64_t from, uint64_t to)
 {
 	size_t lo = 0, hi = d->ncoderels;
 
@@ -649,7 +720,7 @@ icache_clear(struct icache *ic)
 /* Keep the decoding just made of the LEN bytes at P.  Failing to (for
    lack of memory) only costs speed.  */
 static void
-icache_add(struct deriver *d, const unsigned char *p, size_t len,
+icache_add(struct worker *d, const unsigned char *p, size_t len,
 	   struct classified cl)
 {
 	struct icache *ic = &d->ic;
@@ -710,7 +781,7 @@ icache_add(struct deriver *d, const unsigned char *p, size_t len,
 
 /* Put in d->in and d->info what decoding E at PC prints and fills in.  */
 static void
-icache_replay(struct deriver *d, const struct icache_ent *e, bfd_vma pc)
+icache_replay(struct worker *d, const struct icache_ent *e, bfd_vma pc)
 {
 	struct insn *in = &d->in;
 	const char *t = d->ic.text + e->text;
@@ -729,16 +800,19 @@ icache_replay(struct deriver *d, const struct icache_ent *e, bfd_vma pc)
 		size_t n = format_addr(pc + (bfd_vma) e->spans[k].rel, hex);
 
 		append_mem(in, t + from, e->spans[k].pos - from);
+		in->spans[k] = (struct span) { (uint8_t) in->len, (uint8_t) n,
+					       e->spans[k].rel };
 		append_mem(in, hex, n);
 		from = e->spans[k].pos + e->spans[k].len;
 	}
+	in->nspans = e->nspans;
 	append_mem(in, t + from, e->textlen - from);
 }
 
 /* Decode the instruction at PC: its length, or 0 or less when it cannot
    be decoded; what it does to the flow in *CL.  */
 static int
-decode_insn(struct deriver *d, bfd_vma pc, struct classified *cl)
+decode_insn(struct worker *d, bfd_vma pc, struct classified *cl)
 {
 	unsigned em = d->r->h->machine;
 	const unsigned char *p = NULL;
@@ -804,7 +878,7 @@ decode_insn(struct deriver *d, bfd_vma pc, struct classified *cl)
    for reuse only if its decoding depends on nothing but its bytes: every
    instruction inside the range, no absolute branch.  */
 static int
-decode(struct deriver *d, uint64_t start, uint64_t end, struct body *b,
+decode(struct worker *d, uint64_t start, uint64_t end, struct body *b,
        bool *reusable)
 {
 	unsigned em = d->r->h->machine;
@@ -840,8 +914,13 @@ decode(struct deriver *d, uint64_t start, uint64_t end, struct body *b,
 					       && d->info.target != 0));
 		di->rel = (int64_t) ((d->info.insn_info_valid && d->info.target != 0
 				      ? d->info.target : d->in.addr) - pc);
-		if (keep_text(d, d->in.text, &di->text) < 0)
+		switch (keep_text(d, &d->in, &di->text)) {
+		case -1:
 			return -1;
+		case 1:
+			*reusable = false;
+			break;
+		}
 		di->reloc = 0;
 		if (di->has_target && d->ncoderels != 0) {
 			di->reloc = find_coderel(d, pc, pc + len);
@@ -976,23 +1055,22 @@ arm_mode(const struct deriver *d, uint32_t shndx, uint64_t addr)
 	return d->armmaps[lo - 1].kind;
 }
 
-/* Disassemble one c.s. (or reuse the decoding of identical bytes) and
-   judge its branches.  Returns -1 only when out of memory.  */
+/* Decode c.s. K, or find the decoding of identical bytes.  Runs in
+   worker threads: it reads the reader and the deriver, writes only W and
+   d->dec[K].  Returns -1 only when out of memory.  */
 static int
-derive_one(struct deriver *d, size_t k)
+decode_cs(struct worker *w, size_t k)
 {
-	struct reader *r = d->r;
-	rseqelf *h = r->h;
-	struct cs_int *c = &h->cs[k];
+	struct deriver *d = w->d;
+	const rseqelf *h = w->r->h;
+	const struct cs_int *c = &h->cs[k];
+	struct csdec *dec = &d->dec[k];
 	uint64_t start = c->pub.start_ip, end = c->pub.post_commit_ip;
-	size_t first_derived = r->nex;
+	const struct sec *s = dec->sec;
 	const unsigned char *bytes;
 	struct body *b, nb;
-	const struct sec *s;
 	uint64_t base;
 
-	/* validate.c found the section, or said why there is none.  */
-	s = rd_sec_bytes(r, c->code_sec);
 	if (s == NULL)
 		return 0;
 	base = h->type == ET_REL ? 0 : s->shdr.sh_addr;
@@ -1001,42 +1079,71 @@ derive_one(struct deriver *d, size_t k)
 	nb.bytes = bytes;
 	nb.size = end - start;
 	nb.thumb = h->machine == EM_ARM && arm_mode(d, c->code_sec, start) == 't';
-	b = d->bodies_cap ? find_body(d, &nb) : NULL;
+	b = w->bodies_cap ? find_body(w, &nb) : NULL;
 	if (b == NULL || b->bytes == NULL) {
 		bool reusable;
-		size_t mark = d->ninsns;
+		size_t mark = w->ninsns;
 
 		/* arm-dis keeps the mode in a static, set from the options
 		   on its next call: set it for every body.  */
 		if (h->machine == EM_ARM)
-			d->info.disassembler_options = nb.thumb ? "force-thumb"
+			w->info.disassembler_options = nb.thumb ? "force-thumb"
 				: "no-force-thumb";
 
-		if (d->buffer_sec != c->code_sec) {
-			d->buffer_sec = c->code_sec;
-			d->info.buffer = (bfd_byte *) s->bytes;
-			d->info.buffer_vma = base;
-			d->info.buffer_length = s->nbytes;
-			d->info.section = NULL;
+		if (w->buffer_sec != c->code_sec) {
+			w->buffer_sec = c->code_sec;
+			w->info.buffer = (bfd_byte *) s->bytes;
+			w->info.buffer_vma = base;
+			w->info.buffer_length = s->nbytes;
+			w->info.section = NULL;
 		}
-		d->shndx = c->code_sec;
-		if (decode(d, start, end, &nb, &reusable) < 0)
+		w->shndx = c->code_sec;
+		if (decode(w, start, end, &nb, &reusable) < 0)
 			return -1;
 		if (reusable) {
-			if (add_body(d, &nb) < 0)
+			if (add_body(w, &nb) < 0)
 				return -1;
 		} else {
 			/* Use it this once.  */
-			d->ninsns = mark + nb.n;
+			w->ninsns = mark + nb.n;
 		}
 		b = &nb;
 	}
+	dec->first = b->first;
+	dec->n = b->n;
+	dec->truncated = b->truncated;
+	dec->stop = b->stop;
+	dec->worker = w - d->workers;
+	return 0;
+}
 
-	for (size_t i = b->first; i < b->first + b->n; i++) {
-		const struct dinsn *di = &d->insns[i];
-		const char *text = d->text + di->text;
+/* Judge the branches of c.s. K, decoded: derived exits and findings, in
+   c.s. order whatever thread decoded it.  Returns -1 only when out of
+   memory.  */
+static int
+judge_cs(struct deriver *d, size_t k)
+{
+	struct reader *r = d->r;
+	rseqelf *h = r->h;
+	struct cs_int *c = &h->cs[k];
+	const struct csdec *dec = &d->dec[k];
+	const struct worker *w = &d->workers[dec->worker];
+	uint64_t start = c->pub.start_ip, end = c->pub.post_commit_ip;
+	size_t first_derived = r->nex;
+
+	if (dec->sec == NULL)
+		return 0;
+	while (d->decl < d->ndeclared && r->ex[d->decl].cs < k)
+		d->decl++;
+	for (d->decl_end = d->decl; d->decl_end < d->ndeclared
+	     && r->ex[d->decl_end].cs == k; d->decl_end++)
+		;
+	for (size_t i = dec->first; i < dec->first + dec->n; i++) {
+		const struct dinsn *di = &w->insns[i];
 		uint64_t pc = start + di->off;
 		uint64_t target = pc + (uint64_t) di->rel;
+		char buf[256];
+#define TEXT insn_text(w, di->text, pc, buf, sizeof buf)
 
 		switch ((enum flow) di->flow) {
 		case FLOW_NONE:
@@ -1045,12 +1152,12 @@ derive_one(struct deriver *d, size_t k)
 			c->pub.has_syscall = 1;
 			rd_diag(h, RSEQELF_WARNING, true, pc,
 				"system call inside the critical section [0x%llx, 0x%llx): %s",
-				ULL(start), ULL(end), text);
+				ULL(start), ULL(end), TEXT);
 			break;
 		case FLOW_RETURN:
 			rd_diag(h, RSEQELF_NOTE, true, pc,
 				"%s leaves the critical section [0x%llx, 0x%llx) for an address not known from the file",
-				text, ULL(start), ULL(end));
+				TEXT, ULL(start), ULL(end));
 			break;
 		case FLOW_CALL:
 		case FLOW_JUMP:
@@ -1059,19 +1166,19 @@ derive_one(struct deriver *d, size_t k)
 				c->pub.has_call = 1;
 				rd_diag(h, RSEQELF_WARNING, true, pc,
 					"call inside the critical section [0x%llx, 0x%llx): %s",
-					ULL(start), ULL(end), text);
+					ULL(start), ULL(end), TEXT);
 			}
 			if (!di->has_target && di->reloc != 0) {
 				rd_diag(h, RSEQELF_NOTE, true, pc,
 					"%s: the target is left to a relocation against %s, resolved at link time: not derived",
-					text, d->coderels[di->reloc - 1].sym);
+					TEXT, d->coderels[di->reloc - 1].sym);
 				break;
 			}
 			if (!di->has_target) {
 				if (di->flow != FLOW_CALL)
 					rd_diag(h, RSEQELF_NOTE, true, pc,
 						"indirect branch in the critical section [0x%llx, 0x%llx): %s: its target is not known from the file",
-						ULL(start), ULL(end), text);
+						ULL(start), ULL(end), TEXT);
 				break;
 			}
 			if (target >= start && target < end)
@@ -1079,7 +1186,7 @@ derive_one(struct deriver *d, size_t k)
 			if (target == end || (target == c->pub.abort_ip
 					      && c->abort_sec == c->start_sec))
 				break;
-			if (d->has_table && !is_declared(d, k, target))
+			if (d->has_table && !is_declared(d, target))
 				rd_diag(h, RSEQELF_WARNING, true, target,
 					"exit 0x%llx, reached by the branch at 0x%llx, is not declared in %s",
 					ULL(target), ULL(pc), d->table_name);
@@ -1087,9 +1194,10 @@ derive_one(struct deriver *d, size_t k)
 				return -1;
 			break;
 		}
+#undef TEXT
 	}
-	if (b->truncated) {
-		uint64_t pc = start + b->stop;
+	if (dec->truncated) {
+		uint64_t pc = start + dec->stop;
 
 		rd_diag(h, RSEQELF_WARNING, true, pc,
 			"cannot decode the instruction at 0x%llx: the rest of [0x%llx, 0x%llx) is not searched for exits",
@@ -1100,59 +1208,185 @@ derive_one(struct deriver *d, size_t k)
 	return 0;
 }
 
+static int
+worker_init(struct worker *w, struct deriver *d)
+{
+	const struct arch_map *am = d->am;
+	const rseqelf *h = d->r->h;
+
+	w->d = d;
+	w->r = d->r;
+	w->buffer_sec = SIZE_MAX;
+	w->print = disassembler(am->arch, h->big_endian,
+				h->elfclass == 64 ? am->mach64 : am->mach32, NULL);
+	if (w->print == NULL)
+		return -1;
+#ifdef HAVE_OPCODES_STYLED
+	init_disassemble_info(&w->info, &w->in, print_plain, print_styled);
+#else
+	init_disassemble_info(&w->info, &w->in, print_plain);
+#endif
+	w->info.arch = am->arch;
+	w->info.mach = h->elfclass == 64 ? am->mach64 : am->mach32;
+	w->info.endian = h->big_endian ? BFD_ENDIAN_BIG : BFD_ENDIAN_LITTLE;
+	w->info.endian_code = w->info.endian;
+	w->info.read_memory_func = buffer_read_memory;
+	w->info.memory_error_func = memory_error;
+	w->info.print_address_func = print_address;
+	disassemble_init_for_target(&w->info);
+	w->use_icache = h->machine == EM_X86_64 || h->machine == EM_386;
+	return 0;
+}
+
+static void
+worker_free(struct worker *w)
+{
+	if (w->print != NULL)
+		disassemble_free_target(&w->info);
+	free(w->insns);
+	free(w->text);
+	free(w->bodies);
+	free(w->ic.ents);
+	free(w->ic.text);
+}
+
+static void *
+worker_run(void *arg)
+{
+	struct worker *w = arg;
+	const struct cs_int *cs = w->r->h->cs;
+
+	w->ret = 0;
+	for (size_t k = w->from; k < w->to && w->ret == 0; k++)
+		if (cs[k].range_ok)
+			w->ret = decode_cs(w, k);
+	return NULL;
+}
+
+/* Below this many c.s., a thread costs more than it saves.  */
+#define CS_PER_THREAD 4096
+#define MAX_THREADS 8
+
+/* How many threads may decode the c.s. of H at once.  The x86
+   disassembler keeps its state in disassemble_info since binutils 2.39
+   ("x86: replace global scratch buffer"), the release that brought the
+   styled printer this file tests for; others (arm-dis's mode and IT
+   state, riscv-dis's pc-relative pairs) keep static state: one thread,
+   under the lock.  */
+static size_t
+can_split(const rseqelf *h)
+{
+#ifdef HAVE_OPCODES_STYLED
+	cpu_set_t set;
+	long ncpu = -1;
+	size_t n;
+
+	if (h->machine != EM_X86_64 && h->machine != EM_386)
+		return 1;
+	if (sched_getaffinity(0, sizeof set, &set) == 0)
+		ncpu = CPU_COUNT(&set);
+	if (ncpu < 1)
+		ncpu = sysconf(_SC_NPROCESSORS_ONLN);
+	n = h->ncs / CS_PER_THREAD;
+	if (ncpu < 1 || n < 2)
+		return 1;
+	if (n > (size_t) ncpu)
+		n = ncpu;
+	return n > MAX_THREADS ? MAX_THREADS : n;
+#else
+	(void) h;
+	return 1;
+#endif
+}
+
+/* Decode every c.s., in worker threads when the disassembler allows;
+   then judge them in order, so that exits and findings come out the same
+   whatever the number of threads.  */
+static int
+derive_all(struct deriver *d)
+{
+	struct reader *r = d->r;
+	rseqelf *h = r->h;
+	size_t n = d->nworkers, started = 0;
+	int ret = 0;
+
+	/* Sections load lazily through libelf, which is not thread-safe:
+	   load them here.  validate.c found each c.s.'s section, or said why
+	   there is none.  */
+	for (size_t k = 0; k < h->ncs; k++)
+		if (h->cs[k].range_ok)
+			d->dec[k].sec = k > 0 && h->cs[k].code_sec == h->cs[k - 1].code_sec
+				&& d->dec[k - 1].sec != NULL ? d->dec[k - 1].sec
+				: rd_sec_bytes(r, h->cs[k].code_sec);
+	for (size_t i = 0; i < n; i++) {
+		d->workers[i].from = h->ncs * i / n;
+		d->workers[i].to = h->ncs * (i + 1) / n;
+		d->workers[i].coderels = d->coderels;
+		d->workers[i].ncoderels = d->ncoderels;
+	}
+	/* The calling thread decodes the first chunk itself.  */
+	for (size_t i = 1; i < n; i++, started++)
+		if (pthread_create(&d->workers[i].thread, NULL, worker_run,
+				   &d->workers[i]) != 0)
+			break;
+	worker_run(&d->workers[0]);
+	for (size_t i = 1; i <= started; i++)
+		pthread_join(d->workers[i].thread, NULL);
+	/* A thread that could not start: decode its chunk here.  */
+	for (size_t i = started + 1; i < n; i++)
+		worker_run(&d->workers[i]);
+	for (size_t i = 0; i < n; i++)
+		if (d->workers[i].ret < 0)
+			return -1;
+	for (size_t k = 0; k < h->ncs && ret == 0; k++)
+		if (h->cs[k].range_ok)
+			ret = judge_cs(d, k);
+	return ret;
+}
+
 int
 rd_derive(struct reader *r, size_t ndeclared)
 {
 	rseqelf *h = r->h;
 	const struct arch_map *am = arch_map(h->machine);
-	struct deriver d = { .r = r, .ndeclared = ndeclared,
-			     .buffer_sec = SIZE_MAX };
+	struct deriver d = { .r = r, .am = am, .ndeclared = ndeclared };
+	bool locked;
 	int ret = 0;
 
 	if (am == NULL)
 		return 0;
 	d.has_table = r->views[RS_EXITS].shndx != 0;
 	d.table_name = d.has_table ? r->secs[r->views[RS_EXITS].shndx].name : "";
-
-	pthread_mutex_lock(&opcodes_lock);
-	d.print = disassembler(am->arch, h->big_endian,
-			       h->elfclass == 64 ? am->mach64 : am->mach32, NULL);
-	if (d.print == NULL)
+	d.nworkers = can_split(h);
+	/* Disassemblers with static state take the lock, whatever the
+	   handle.  */
+	locked = d.nworkers == 1;
+	if (locked)
+		pthread_mutex_lock(&opcodes_lock);
+	d.workers = calloc(d.nworkers, sizeof *d.workers);
+	d.dec = calloc(h->ncs ? h->ncs : 1, sizeof *d.dec);
+	if (d.workers == NULL || d.dec == NULL) {
+		ret = -1;
 		goto out;
-#ifdef HAVE_OPCODES_STYLED
-	init_disassemble_info(&d.info, &d.in, print_plain, print_styled);
-#else
-	init_disassemble_info(&d.info, &d.in, print_plain);
-#endif
-	d.info.arch = am->arch;
-	d.info.mach = h->elfclass == 64 ? am->mach64 : am->mach32;
-	d.info.endian = h->big_endian ? BFD_ENDIAN_BIG : BFD_ENDIAN_LITTLE;
-	d.info.endian_code = d.info.endian;
-	d.info.read_memory_func = buffer_read_memory;
-	d.info.memory_error_func = memory_error;
-	d.info.print_address_func = print_address;
-	disassemble_init_for_target(&d.info);
-	d.use_icache = h->machine == EM_X86_64 || h->machine == EM_386;
+	}
+	for (size_t i = 0; i < d.nworkers; i++)
+		if (worker_init(&d.workers[i], &d) < 0)
+			goto out;	/* no disassembler for the machine */
 	if ((h->machine == EM_ARM && load_arm_maps(&d) < 0)
 	    || (h->type == ET_REL && load_coderels(&d) < 0)) {
 		ret = -1;
-		goto done;
+		goto out;
 	}
-
-	for (size_t k = 0; k < h->ncs && ret == 0; k++)
-		if (h->cs[k].range_ok)
-			ret = derive_one(&d, k);
-done:
-	disassemble_free_target(&d.info);
+	ret = derive_all(&d);
 out:
-	pthread_mutex_unlock(&opcodes_lock);
-	free(d.insns);
-	free(d.text);
-	free(d.bodies);
+	for (size_t i = 0; d.workers != NULL && i < d.nworkers; i++)
+		worker_free(&d.workers[i]);
+	if (locked)
+		pthread_mutex_unlock(&opcodes_lock);
+	free(d.workers);
+	free(d.dec);
 	free(d.armmaps);
 	free(d.coderels);
-	free(d.ic.ents);
-	free(d.ic.text);
 	return ret;
 }
 
