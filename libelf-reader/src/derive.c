@@ -295,33 +295,39 @@ struct armmap {
    addresses printed: ARM's IT blocks, RISC-V's auipc pairs and PowerPC's
    absolute branches make the others depend on where they are or on what
    came before.  */
-#define ICACHE_MAX_BITS 16	/* at most 64k slots, refilled when full */
+#define ICACHE_BITS 14		/* 16k slots, about 1 MB */
+#define ICACHE_TEXT_MAX (1u << 20)	/* then the cache starts afresh */
+#define ICACHE_SPANS 2
 
+/* One decoding, at the slot its bytes hash to: a newer decoding evicts
+   it.  Offsets from the pc are 32-bit, as x86 branch displacements are:
+   a decoding that prints anything farther is not kept.  */
 struct icache_ent {
 	uint8_t bytes[15];
 	uint8_t len;		/* 0: an empty slot */
 	uint8_t flow;		/* enum flow, after the insn_type fallback */
+	uint8_t insn_type;	/* enum dis_insn_type */
+	uint8_t nspans;
 	bool indirect;
 	bool info_valid;
-	uint8_t insn_type;	/* enum dis_insn_type */
 	bool has_addr;
-	uint8_t nspans;
+	bool has_target;
+	uint8_t span_pos[ICACHE_SPANS], span_len[ICACHE_SPANS];
 	uint16_t textlen;
 	uint32_t text;		/* in icache.text, when flow != FLOW_NONE */
-	int64_t addr_rel;	/* in.addr - pc */
-	int64_t target_rel;	/* info.target - pc, when info.target != 0 */
-	bool has_target;
-	struct span spans[MAX_SPANS];
+	int32_t addr_rel;	/* in.addr - pc */
+	int32_t target_rel;	/* info.target - pc, when info.target != 0 */
+	int32_t span_rel[ICACHE_SPANS];
 };
 
 struct icache {
 	struct icache_ent *ents;
-	size_t bits, n;
-	/* Bit L of lens[B]: an entry of L bytes starts with byte B, so a
+	/* Bit L of lens[B]: an entry of L bytes may start with byte B, so a
 	   look-up tries only the lengths that can match.  */
 	uint16_t lens[256];
 	char *text;
 	size_t ntext, text_cap;
+	uint64_t addr_max;	/* UINT32_MAX for 32-bit files */
 };
 
 /* The state of one decoding thread.  libopcodes' disassemblers keep
@@ -668,19 +674,10 @@ icache_hash(const unsigned char *p, size_t n)
 	return h;
 }
 
-/* The slot for the LEN bytes at P: theirs, or the empty one to fill.  */
 static struct icache_ent *
-icache_slot(struct icache *ic, const unsigned char *p, size_t len,
-	    uint64_t hash)
+icache_slot(struct icache *ic, uint64_t hash)
 {
-	size_t mask = ((size_t) 1 << ic->bits) - 1;
-
-	for (size_t i = hash & mask;; i = (i + 1) & mask) {
-		struct icache_ent *e = &ic->ents[i];
-
-		if (e->len == 0 || (e->len == len && memcmp(e->bytes, p, len) == 0))
-			return e;
-	}
+	return &ic->ents[(hash ^ hash >> 29) & ((1u << ICACHE_BITS) - 1)];
 }
 
 /* The entry for the instruction at P, with AVAIL bytes readable there.  At
@@ -699,22 +696,19 @@ icache_find(struct icache *ic, const unsigned char *p, size_t avail)
 	     len++) {
 		h = (h ^ p[len - 1]) * 0x100000001b3ull;
 		if (lens & (1u << len)) {
-			const struct icache_ent *e = icache_slot(ic, p, len, h);
+			const struct icache_ent *e = icache_slot(ic, h);
 
-			if (e->len != 0)
+			if (e->len == len && memcmp(e->bytes, p, len) == 0)
 				return e;
 		}
 	}
 	return NULL;
 }
 
-static void
-icache_clear(struct icache *ic)
+static bool
+fits_rel(int64_t rel)
 {
-	memset(ic->ents, 0, sizeof *ic->ents << ic->bits);
-	memset(ic->lens, 0, sizeof ic->lens);
-	ic->n = 0;
-	ic->ntext = 0;
+	return rel >= INT32_MIN && rel <= INT32_MAX;
 }
 
 /* Keep the decoding just made of the LEN bytes at P.  Failing to (for
@@ -724,44 +718,42 @@ icache_add(struct worker *d, const unsigned char *p, size_t len,
 	   struct classified cl)
 {
 	struct icache *ic = &d->ic;
+	const struct insn *in = &d->in;
+	int64_t addr_rel = (int64_t) (in->addr - in->pc);
+	int64_t target_rel = (int64_t) (d->info.target - in->pc);
 	struct icache_ent *e;
 
-	if (len > 15 || d->in.nspans > MAX_SPANS
-	    || d->in.len >= sizeof d->in.text - 1)
+	if (len > 15 || in->nspans > ICACHE_SPANS
+	    || in->len >= sizeof in->text - 1
+	    || (in->has_addr && !fits_rel(addr_rel))
+	    || (d->info.target != 0 && !fits_rel(target_rel)))
 		return;
-	if (2 * (ic->n + 1) > ((size_t) 1 << ic->bits)) {
-		struct icache_ent *old = ic->ents;
-		size_t oldbits = ic->bits;
-
-		if (ic->bits >= ICACHE_MAX_BITS) {
-			icache_clear(ic);
-		} else {
-			ic->bits = ic->bits ? ic->bits + 1 : 10;
-			ic->ents = calloc((size_t) 1 << ic->bits, sizeof *ic->ents);
-			if (ic->ents == NULL) {
-				ic->ents = old;
-				ic->bits = oldbits;
-				return;
-			}
-			for (size_t i = 0; old != NULL && i < (size_t) 1 << oldbits; i++)
-				if (old[i].len != 0)
-					*icache_slot(ic, old[i].bytes, old[i].len,
-						     icache_hash(old[i].bytes,
-								 old[i].len)) = old[i];
-			free(old);
-		}
+	for (size_t k = 0; k < in->nspans; k++)
+		if (!fits_rel(in->spans[k].rel))
+			return;
+	if (ic->ents == NULL) {
+		ic->ents = calloc((size_t) 1 << ICACHE_BITS, sizeof *ic->ents);
+		if (ic->ents == NULL)
+			return;
 	}
-	e = icache_slot(ic, p, len, icache_hash(p, len));
-	if (e->len != 0)
-		return;
 	if (cl.flow != FLOW_NONE) {
-		if (grow((void **) &ic->text, &ic->text_cap, ic->ntext + d->in.len,
+		/* Evicted entries leave their text behind: start afresh
+		   once it adds up.  */
+		if (ic->ntext + in->len > ICACHE_TEXT_MAX) {
+			memset(ic->ents, 0, sizeof *ic->ents << ICACHE_BITS);
+			memset(ic->lens, 0, sizeof ic->lens);
+			ic->ntext = 0;
+		}
+		if (grow((void **) &ic->text, &ic->text_cap, ic->ntext + in->len,
 			 1) < 0)
 			return;
-		memcpy(ic->text + ic->ntext, d->in.text, d->in.len);
+	}
+	e = icache_slot(ic, icache_hash(p, len));
+	if (cl.flow != FLOW_NONE) {
+		memcpy(ic->text + ic->ntext, in->text, in->len);
 		e->text = ic->ntext;
-		e->textlen = d->in.len;
-		ic->ntext += d->in.len;
+		e->textlen = in->len;
+		ic->ntext += in->len;
 	}
 	memcpy(e->bytes, p, len);
 	e->len = len;
@@ -769,14 +761,34 @@ icache_add(struct worker *d, const unsigned char *p, size_t len,
 	e->indirect = cl.indirect;
 	e->info_valid = d->info.insn_info_valid;
 	e->insn_type = d->info.insn_type;
-	e->has_addr = d->in.has_addr;
-	e->addr_rel = (int64_t) (d->in.addr - d->in.pc);
+	e->has_addr = in->has_addr;
+	e->addr_rel = in->has_addr ? (int32_t) addr_rel : 0;
 	e->has_target = d->info.target != 0;
-	e->target_rel = (int64_t) (d->info.target - d->in.pc);
-	e->nspans = d->in.nspans;
-	memcpy(e->spans, d->in.spans, sizeof e->spans);
+	e->target_rel = e->has_target ? (int32_t) target_rel : 0;
+	e->nspans = in->nspans;
+	for (size_t k = 0; k < in->nspans; k++) {
+		e->span_pos[k] = in->spans[k].pos;
+		e->span_len[k] = in->spans[k].len;
+		e->span_rel[k] = (int32_t) in->spans[k].rel;
+	}
 	ic->lens[p[0]] |= 1u << len;
-	ic->n++;
+}
+
+/* Whether E replayed at PC prints and fills in addresses that fit the
+   file's address space, as libopcodes' would.  */
+static bool
+icache_fits(const struct icache *ic, const struct icache_ent *e, bfd_vma pc)
+{
+	if (ic->addr_max == UINT64_MAX)
+		return true;
+	if (e->has_addr && pc + (bfd_vma) (int64_t) e->addr_rel > ic->addr_max)
+		return false;
+	if (e->has_target && pc + (bfd_vma) (int64_t) e->target_rel > ic->addr_max)
+		return false;
+	for (size_t k = 0; k < e->nspans; k++)
+		if (pc + (bfd_vma) (int64_t) e->span_rel[k] > ic->addr_max)
+			return false;
+	return true;
 }
 
 /* Put in d->in and d->info what decoding E at PC prints and fills in.  */
@@ -788,22 +800,22 @@ icache_replay(struct worker *d, const struct icache_ent *e, bfd_vma pc)
 	size_t from = 0;
 
 	in->has_addr = e->has_addr;
-	in->addr = pc + (bfd_vma) e->addr_rel;
+	in->addr = pc + (bfd_vma) (int64_t) e->addr_rel;
 	d->info.insn_info_valid = e->info_valid;
 	d->info.insn_type = e->insn_type;
-	d->info.target = e->has_target ? pc + (bfd_vma) e->target_rel : 0;
+	d->info.target = e->has_target ? pc + (bfd_vma) (int64_t) e->target_rel : 0;
 	if (e->flow == FLOW_NONE)
 		return;
 	/* The text, with the addresses of this pc.  */
 	for (size_t k = 0; k < e->nspans; k++) {
 		char hex[19];
-		size_t n = format_addr(pc + (bfd_vma) e->spans[k].rel, hex);
+		size_t n = format_addr(pc + (bfd_vma) (int64_t) e->span_rel[k], hex);
 
-		append_mem(in, t + from, e->spans[k].pos - from);
+		append_mem(in, t + from, e->span_pos[k] - from);
 		in->spans[k] = (struct span) { (uint8_t) in->len, (uint8_t) n,
-					       e->spans[k].rel };
+					       e->span_rel[k] };
 		append_mem(in, hex, n);
-		from = e->spans[k].pos + e->spans[k].len;
+		from = e->span_pos[k] + e->span_len[k];
 	}
 	in->nspans = e->nspans;
 	append_mem(in, t + from, e->textlen - from);
@@ -835,7 +847,7 @@ decode_insn(struct worker *d, bfd_vma pc, struct classified *cl)
 		p = d->info.buffer + (pc - d->info.buffer_vma);
 		avail = d->info.buffer_length - (pc - d->info.buffer_vma);
 		e = icache_find(&d->ic, p, avail);
-		if (e != NULL) {
+		if (e != NULL && icache_fits(&d->ic, e, pc)) {
 			icache_replay(d, e, pc);
 			*cl = (struct classified) { e->flow, e->indirect };
 			return e->len;
@@ -1235,6 +1247,7 @@ worker_init(struct worker *w, struct deriver *d)
 	w->info.print_address_func = print_address;
 	disassemble_init_for_target(&w->info);
 	w->use_icache = h->machine == EM_X86_64 || h->machine == EM_386;
+	w->ic.addr_max = h->elfclass == 32 ? UINT32_MAX : UINT64_MAX;
 	return 0;
 }
 
