@@ -207,15 +207,41 @@ out_u00(unsigned char c, struct out *o)
 	out_mem(esc, 6, o);
 }
 
+/* The decimal digits of V at P; returns the end.  Two digits at a time:
+   a million c.s. print some ten million numbers.  */
+static char *
+fmt_u64(char *p, uint64_t v)
+{
+	static const char pairs[] =
+		"00010203040506070809101112131415161718192021222324"
+		"25262728293031323334353637383940414243444546474849"
+		"50515253545556575859606162636465666768697071727374"
+		"75767778798081828384858687888990919293949596979899";
+	char buf[20], *q = buf + sizeof buf;
+	size_t n;
+
+	while (v >= 100) {
+		q -= 2;
+		memcpy(q, pairs + 2 * (v % 100), 2);
+		v /= 100;
+	}
+	if (v >= 10) {
+		q -= 2;
+		memcpy(q, pairs + 2 * v, 2);
+	} else {
+		*--q = '0' + v;
+	}
+	n = buf + sizeof buf - q;
+	memcpy(p, q, n);
+	return p + n;
+}
+
 static void
 put_u64(uint64_t v, struct out *o)
 {
-	char buf[20], *p = buf + sizeof buf;
-
-	do
-		*--p = '0' + v % 10;
-	while ((v /= 10) != 0);
-	out_mem(p, buf + sizeof buf - p, o);
+	if (sizeof o->buf - o->len < 20)
+		out_flush(o);
+	o->len = fmt_u64(o->buf + o->len, v) - o->buf;
 }
 
 static void
@@ -223,6 +249,64 @@ put_field(const char *name, uint64_t v, struct out *o)
 {
 	out_str(name, o);
 	put_u64(v, o);
+}
+
+/* A string literal at P, without strlen or a call to memcpy.  */
+#define LIT(p, s) (memcpy((p), (s), sizeof (s) - 1), (p) + sizeof (s) - 1)
+
+/* Room for N more bytes in O's buffer (N is a few hundred at most).  */
+static char *
+out_reserve(struct out *o, size_t n)
+{
+	if (n > sizeof o->buf - o->len)
+		out_flush(o);
+	return o->buf + o->len;
+}
+
+/* The longest JSON of one c.s. without its exits, and of one exit.  */
+#define CS_JSON_MAX 320
+#define EXIT_JSON_MAX 64
+
+static void
+json_cs(const struct rseqelf_cs *c, bool first, struct out *o)
+{
+	char *p;
+
+	p = out_reserve(o, CS_JSON_MAX);
+	p = first ? LIT(p, "\n  {\"start_ip\": ") : LIT(p, ",\n  {\"start_ip\": ");
+	p = fmt_u64(p, c->start_ip);
+	p = LIT(p, ", \"post_commit_ip\": ");
+	p = fmt_u64(p, c->post_commit_ip);
+	p = LIT(p, ", \"abort_ip\": ");
+	p = fmt_u64(p, c->abort_ip);
+	if (c->has_descriptor) {
+		p = LIT(p, ", \"descriptor\": ");
+		p = fmt_u64(p, c->descriptor);
+	} else {
+		p = LIT(p, ", \"descriptor\": null");
+	}
+	if (c->has_signature) {
+		p = LIT(p, ", \"signature\": ");
+		p = fmt_u64(p, c->signature);
+	} else {
+		p = LIT(p, ", \"signature\": null");
+	}
+	p = LIT(p, ", \"flags\": ");
+	p = fmt_u64(p, c->flags);
+	p = LIT(p, ", \"version\": ");
+	p = fmt_u64(p, c->version);
+	p = LIT(p, ", \"exits\": [");
+	o->len = p - o->buf;
+	for (size_t k = 0; k < c->nexits; k++) {
+		p = out_reserve(o, EXIT_JSON_MAX);
+		p = k ? LIT(p, ", {\"ip\": ") : LIT(p, "{\"ip\": ");
+		p = fmt_u64(p, c->exits[k].ip);
+		p = c->exits[k].kind == RSEQELF_EXIT_DECLARED
+			? LIT(p, ", \"kind\": \"declared\"}")
+			: LIT(p, ", \"kind\": \"derived\"}");
+		o->len = p - o->buf;
+	}
+	out_mem("]}", 2, o);
 }
 
 /* The length of the well-formed UTF-8 sequence at P, or 0.  */
@@ -310,33 +394,8 @@ print_json(const rseqelf *h, struct out *out)
 	out_str(rseqelf_big_endian(h) ? ", \"endianness\": \"big\",\n"
 	    : ", \"endianness\": \"little\",\n", out);
 	out_str(" \"critical_sections\": [", out);
-	for (size_t i = 0; i < n; i++) {
-		const struct rseqelf_cs *c = rseqelf_cs_at(h, i);
-
-		out_str(i ? ",\n  " : "\n  ", out);
-		put_field("{\"start_ip\": ", c->start_ip, out);
-		put_field(", \"post_commit_ip\": ", c->post_commit_ip, out);
-		put_field(", \"abort_ip\": ", c->abort_ip, out);
-		if (c->has_descriptor)
-			put_field(", \"descriptor\": ", c->descriptor, out);
-		else
-			out_str(", \"descriptor\": null", out);
-		if (c->has_signature)
-			put_field(", \"signature\": ", c->signature, out);
-		else
-			out_str(", \"signature\": null", out);
-		put_field(", \"flags\": ", c->flags, out);
-		put_field(", \"version\": ", c->version, out);
-		out_str(", \"exits\": [", out);
-		for (size_t k = 0; k < c->nexits; k++) {
-			put_field(k ? ", {\"ip\": " : "{\"ip\": ", c->exits[k].ip,
-				  out);
-			out_str(c->exits[k].kind == RSEQELF_EXIT_DECLARED
-			    ? ", \"kind\": \"declared\"}"
-			    : ", \"kind\": \"derived\"}", out);
-		}
-		out_str("]}", out);
-	}
+	for (size_t i = 0; i < n; i++)
+		json_cs(rseqelf_cs_at(h, i), i == 0, out);
 	out_str(n ? "\n ],\n \"diagnostics\": [" : "],\n \"diagnostics\": [", out);
 	for (size_t i = 0; i < rseqelf_diag_count(h); i++) {
 		const struct rseqelf_diag *d = rseqelf_diag_at(h, i);
