@@ -33,6 +33,43 @@ from . import safepass
 LINE_STEP_COMMANDS = ("step", "next", "until", "advance", "finish")
 
 
+class _NoDisplaced:
+    """Displaced stepping off while any reason for it holds.
+
+    A displaced step runs the copied instruction outside the section and
+    the kernel then clears the thread's rseq_cs without aborting: its
+    pass runs on unprotected.  GDB steps threads over breakpoints that
+    way -- over the line-step guards, and over a user's breakpoint
+    inside a section that another thread reaches.  Stepping over in
+    place keeps the thread in the section with rseq_cs armed, and the
+    kernel aborts the pass instead."""
+
+    def __init__(self):
+        self.reasons = set()
+        self.saved = None
+
+    def want(self, reason, on):
+        if on:
+            self.reasons.add(reason)
+        else:
+            self.reasons.discard(reason)
+        if self.reasons and self.saved is None:
+            value = gdb.parameter("displaced-stepping")
+            # An auto-boolean: None is "auto".
+            self.saved = {True: "on", False: "off", None: "auto"}.get(
+                value, value)
+            if self.saved != "off":
+                gdb.execute("set displaced-stepping off", to_string=True)
+        elif not self.reasons and self.saved is not None:
+            value, self.saved = self.saved, None
+            if value != "off":
+                gdb.execute("set displaced-stepping %s" % value,
+                            to_string=True)
+
+
+_no_displaced = _NoDisplaced()
+
+
 class _EntryGuard(gdb.Breakpoint):
     def __init__(self, cs):
         super().__init__("*%#x" % cs.start, internal=True)
@@ -74,7 +111,6 @@ class _Guards:
         self.for_watchpoints = False
         self.pin = None
         self.thread_num = None
-        self.saved_displaced = None
 
     def _build(self):
         self._delete()
@@ -123,14 +159,7 @@ class _Guards:
         self.thread_num = thread.global_num if thread else None
         if self.pin is None:
             self.pin = safepass.CommandPin(thread)
-        if self.saved_displaced is None:
-            # A displaced step runs the copied instruction outside the
-            # section, and the kernel then clears rseq_cs without
-            # aborting: that thread's pass would run unprotected.
-            self.saved_displaced = gdb.parameter("displaced-stepping")
-            if self.saved_displaced is None:
-                self.saved_displaced = "auto"
-            gdb.execute("set displaced-stepping off", to_string=True)
+        _no_displaced.want("line step", True)
         self._update()
 
     def command_done(self):
@@ -165,12 +194,7 @@ class _Guards:
         if self.pin is not None:
             self.pin.release()
             self.pin = None
-        if self.saved_displaced is not None:
-            value = self.saved_displaced
-            self.saved_displaced = None
-            # An auto-boolean: None is "auto".
-            value = {True: "on", False: "off", None: "auto"}.get(value, value)
-            gdb.execute("set displaced-stepping %s" % value, to_string=True)
+        _no_displaced.want("line step", False)
         self.thread_num = None
 
     def forget(self):
@@ -187,15 +211,28 @@ class _Guards:
 guards = _Guards()
 
 
-def _before_command():
-    """Run by the hook-X pre-hooks."""
-    guards.arm_for_command()
+def _before_command(line_step=True):
+    """Run by the hook-X pre-hooks, while every thread is still stopped.
+
+    Threads stopped inside a section with rseq_cs armed (at a breakpoint
+    there, or wherever all-stop caught them) go to the abort handler
+    first, as the kernel should send them when they resume: otherwise
+    GDB steps the thread at the breakpoint over it with a displaced
+    step, which makes the kernel clear rseq_cs without aborting, and a
+    thread resumed without an abort commits a value loaded before other
+    threads' commits."""
+    inferior = gdb.selected_inferior()
+    if inferior.pid:
+        safepass.abort_stopped_inside(inferior)
+    if line_step:
+        guards.arm_for_command()
 
 
 def _on_stop(event):
     # The final stop of a line step (Breakpoint.stop returning False
     # produces no stop event).
     guards.command_done()
+    _check_inside_breakpoints()
 
 
 def _on_exited(event):
@@ -205,34 +242,56 @@ def _on_exited(event):
 def _on_breakpoint_change(bp):
     if bp.is_valid() and bp.type == gdb.BP_WATCHPOINT and bp.number > 0:
         guards.watchpoints_changed()
+    elif bp.is_valid() and bp.number > 0:
+        _check_inside_breakpoints()
 
 
 def _on_breakpoint_deleted(bp):
     # BP is still listed while it is being deleted; a temporary one may
     # already be invalid.
     guards.watchpoints_changed(going=bp)
+    _check_inside_breakpoints(going=bp)
+
+
+def _inside_locations(bp):
+    """(address, section) of BP's enabled locations inside sections."""
+    if (not bp.is_valid() or bp.number <= 0 or not bp.enabled
+            or bp.type not in (gdb.BP_BREAKPOINT,
+                               gdb.BP_HARDWARE_BREAKPOINT)):
+        return []
+    out = []
+    for loc in getattr(bp, "locations", ()):
+        addr = loc.address
+        cs = registry.lookup(addr) if addr is not None and loc.enabled \
+            else None
+        if cs is not None:
+            out.append((addr, cs))
+    return out
 
 
 def _warn_inside(bp):
     """A user breakpoint inside a critical section aborts it every time
     the thread stops there: say so when it is set."""
-    if (not bp.is_valid() or bp.number <= 0
-            or bp.type not in (gdb.BP_BREAKPOINT,
-                               gdb.BP_HARDWARE_BREAKPOINT)):
-        return
-    for loc in getattr(bp, "locations", ()):
-        addr = loc.address
-        cs = registry.lookup(addr) if addr is not None else None
-        if cs is not None:
-            log.warning("breakpoint %d at %#x is inside rseq critical "
-                        "section %#x-%#x: the kernel aborts the section "
-                        "each time the thread stops there",
-                        bp.number, addr, cs.start, cs.post_commit)
+    for addr, cs in _inside_locations(bp):
+        log.warning("breakpoint %d at %#x is inside rseq critical "
+                    "section %#x-%#x: the kernel aborts the section "
+                    "each time the thread stops there",
+                    bp.number, addr, cs.start, cs.post_commit)
+
+
+def _check_inside_breakpoints(event=None, going=None):
+    """Displaced stepping off while a user breakpoint is inside a section
+    (see _NoDisplaced).  Run when breakpoints change and at each stop
+    (sections move when a program starts)."""
+    inside = any(bp is not going and _inside_locations(bp)
+                 for bp in gdb.breakpoints())
+    _no_displaced.want("breakpoint inside", inside)
 
 
 def _on_breakpoint_created(bp):
     _on_breakpoint_change(bp)
     _warn_inside(bp)
+    _check_inside_breakpoints()
 
 
 _installed = False
@@ -249,6 +308,12 @@ def install():
                     "python import gdb_rseq.guards; "
                     "gdb_rseq.guards._before_command()\n"
                     "end" % cmd, to_string=True)
+    # "continue" is no line step, but resuming threads stopped inside
+    # sections needs the same care.  (MI's -exec-continue runs no hooks.)
+    gdb.execute("define hook-continue\n"
+                "python import gdb_rseq.guards; "
+                "gdb_rseq.guards._before_command(line_step=False)\n"
+                "end", to_string=True)
     gdb.events.stop.connect(_on_stop)
     gdb.events.exited.connect(_on_exited)
     gdb.events.breakpoint_created.connect(_on_breakpoint_created)

@@ -344,10 +344,12 @@ def abort_stopped_inside(inferior, skip=()):
     section with its rseq_cs armed to the section's abort handler.
 
     The kernel is meant to do this when such a thread resumes, but after
-    a ptrace stop it does not always (seen on 6.18): a thread that sat
-    stopped in a section while others committed to the same per-CPU
-    data would then commit a stale value.  SKIP: global thread numbers
-    to leave alone."""
+    a ptrace stop it does not always (seen on 6.18), and GDB's displaced
+    step over a breakpoint there makes it clear rseq_cs instead: a
+    thread that sat stopped in a section while others committed to the
+    same per-CPU data would then commit a stale value.  SKIP: global
+    thread numbers to leave alone."""
+    selected = gdb.selected_thread()
     for thread in inferior.threads():
         if (not thread.is_valid() or thread.is_running()
                 or thread.global_num in skip or thread.global_num in _active):
@@ -356,23 +358,24 @@ def abort_stopped_inside(inferior, skip=()):
             pc = _pc_of(thread)
             cs = registry.lookup(pc)
             if cs is not None and threads.read_rseq_cs(thread):
-                _abort_if_inside(thread, cs)
+                _abort_if_inside(thread, cs, quiet=True)
+                if thread == selected:
+                    log.notice("critical section %#x restarted", cs.start)
+                else:
+                    log.info("critical section %#x restarted in thread "
+                             "%d", cs.start, thread.num)
         except (gdb.error, gdb.MemoryError):
             continue
 
 
 def _on_cont(event):
     """A command other than our own stepping resumes the inferior: passes
-    stopped halfway are given back to the kernel (aborted), and so are
-    threads stopped inside sections."""
+    stopped halfway are given back to the kernel (aborted)."""
     _signalled.clear()
     if own_resume:
         return
     if _active:
         end_all(restore_rseq_cs=True)
-    inferior = gdb.selected_inferior()
-    if inferior.pid and len(inferior.threads()) > 1:
-        abort_stopped_inside(inferior)
 
 
 gdb.events.stop.connect(_on_stop)
