@@ -119,6 +119,7 @@ struct insn {
 	bfd_vma addr;		/* the first address printed */
 	bool mem_error;
 	bfd_vma pc;
+	bfd_vma fetched;	/* the end of the bytes libopcodes read */
 	uint8_t nspans;		/* MAX_SPANS + 1: too many to replay */
 	struct span spans[MAX_SPANS];
 };
@@ -236,6 +237,22 @@ print_address(bfd_vma addr, struct disassemble_info *info)
 		in->nspans = MAX_SPANS + 1;
 }
 
+/* buffer_read_memory, noting how far the disassembler read: a decoding
+   that read past the instruction it returned (x86's "(bad)" after
+   looking at a ModRM byte, fwait peeking at the next opcode) depends on
+   more than the instruction's bytes.  */
+static int
+read_memory(bfd_vma addr, bfd_byte *buf, unsigned int len,
+	    struct disassemble_info *info)
+{
+	struct insn *in = info->stream;
+	int status = buffer_read_memory(addr, buf, len, info);
+
+	if (status == 0 && addr + len > in->fetched)
+		in->fetched = addr + len;
+	return status;
+}
+
 static void
 memory_error(int status, bfd_vma addr, struct disassemble_info *info)
 {
@@ -295,7 +312,7 @@ struct armmap {
    addresses printed: ARM's IT blocks, RISC-V's auipc pairs and PowerPC's
    absolute branches make the others depend on where they are or on what
    came before.  */
-#define ICACHE_BITS 14		/* 16k slots, about 1 MB */
+#define ICACHE_BITS 12		/* 4k slots, 224 kB */
 #define ICACHE_TEXT_MAX (1u << 20)	/* then the cache starts afresh */
 #define ICACHE_SPANS 2
 
@@ -330,6 +347,14 @@ struct icache {
 	uint64_t addr_max;	/* UINT32_MAX for 32-bit files */
 };
 
+/* An x86 instruction shape that decodes as falling through.  */
+#define SHAPE_BITS 11
+
+struct shape_ent {
+	unsigned char key[15];
+	uint8_t len;		/* 0: an empty slot */
+};
+
 /* The state of one decoding thread.  libopcodes' disassemblers keep
    their state in disassemble_info, except those that do not (see
    can_split): each worker has its own, and its own caches.  */
@@ -347,11 +372,12 @@ struct worker {
 	size_t ninsns, insns_cap;
 	char *text;
 	size_t ntext, text_cap;
-	struct body *bodies;	/* open addressing, power-of-two size */
-	size_t nbodies, bodies_cap;
+	struct body *bodies;	/* BODY_BITS slots, NULL until used */
 
 	bool use_icache;
 	struct icache ic;
+	bool mode64;		/* x86-64 code, x32 included */
+	struct shape_ent *shapes;	/* SHAPE_BITS slots, NULL until used */
 
 	struct deriver *d;
 	size_t from, to;	/* the c.s. it decodes */
@@ -359,12 +385,13 @@ struct worker {
 	pthread_t thread;
 };
 
-/* How c.s. K decoded: insns[FIRST, FIRST + N) of worker WORKER.  */
+/* How c.s. K decoded: insns[FIRST, FIRST + N) of worker WORKER.  A
+   million c.s. have one each: it is kept small.  */
 struct csdec {
 	const struct sec *sec;	/* the code, NULL when not decoded */
-	size_t first, n;
 	uint64_t stop;		/* from start_ip, when truncated */
-	uint32_t worker;
+	uint32_t first, n;	/* decode() keeps insns[] under 4G entries */
+	uint8_t worker;
 	bool truncated;
 };
 
@@ -526,45 +553,39 @@ hash_bytes(const unsigned char *p, uint64_t n)
 	return h ^ n;
 }
 
+/* The slot of a body with hash HASH: one per hash, a newer body evicts
+   the older.  A table that grows with the file cost more in page faults
+   than it saved once every body differs.  */
+#define BODY_BITS 12
+
 static struct body *
-find_body(struct worker *d, const struct body *key)
+body_slot(struct worker *d, uint64_t hash)
 {
-	size_t mask = d->bodies_cap - 1;
-
-	for (size_t i = key->hash & mask;; i = (i + 1) & mask) {
-		struct body *b = &d->bodies[i];
-
-		if (b->bytes == NULL)
-			return b;
-		if (b->hash == key->hash && b->size == key->size
-		    && b->thumb == key->thumb
-		    && memcmp(b->bytes, key->bytes, key->size) == 0)
-			return b;
-	}
+	if (d->bodies == NULL)
+		return NULL;
+	return &d->bodies[(hash ^ hash >> 29) & ((1u << BODY_BITS) - 1)];
 }
 
-static int
+static bool
+same_body(const struct body *b, const struct body *key)
+{
+	return b->bytes != NULL && b->hash == key->hash && b->size == key->size
+		&& b->thumb == key->thumb
+		&& memcmp(b->bytes, key->bytes, key->size) == 0;
+}
+
+/* Keep body NB for reuse.  Failing to (for lack of memory) only costs
+   speed.  */
+static void
 add_body(struct worker *d, const struct body *nb)
 {
-	if (2 * (d->nbodies + 1) > d->bodies_cap) {
-		struct body *old = d->bodies;
-		size_t oldcap = d->bodies_cap;
+	struct body *b;
 
-		d->bodies_cap = oldcap ? oldcap * 2 : 256;
-		d->bodies = calloc(d->bodies_cap, sizeof *d->bodies);
-		if (d->bodies == NULL) {
-			d->bodies = old;
-			d->bodies_cap = oldcap;
-			return -1;
-		}
-		for (size_t i = 0; i < oldcap; i++)
-			if (old[i].bytes != NULL)
-				*find_body(d, &old[i]) = old[i];
-		free(old);
-	}
-	*find_body(d, nb) = *nb;
-	d->nbodies++;
-	return 0;
+	if (d->bodies == NULL)
+		d->bodies = calloc((size_t) 1 << BODY_BITS, sizeof *d->bodies);
+	b = body_slot(d, nb->hash);
+	if (b != NULL)
+		*b = *nb;
 }
 
 static int
@@ -821,6 +842,163 @@ icache_replay(struct worker *d, const struct icache_ent *e, bfd_vma pc)
 	append_mem(in, t + from, e->textlen - from);
 }
 
+/* The shape of an x86 instruction: its length, and its bytes with the
+   displacement and the immediate zeroed.  Neither of those decides the
+   length of an instruction or what it does to the flow, so instructions
+   of one shape that libopcodes found to fall through all do, whatever
+   their immediates (bodies that differ only in a constant decode once).
+   libopcodes stays the decoder: a shape is only kept after it decoded an
+   instruction of that shape to the same length, and only for a
+   fall-through one.  The tables cover the one-byte and 0F opcode maps;
+   anything else ('?': VEX, EVEX, XOP, 3DNow!, 0F 38, 0F 3A, moves to
+   control registers (ModRM without memory forms), fwait (which
+   libopcodes merges with the x87 instruction after it), opcodes invalid
+   in the mode, far pointers) has no shape and goes to libopcodes every
+   time.
+
+   One letter per opcode: '.' no operand bytes, 'm' ModRM, 'b' imm8,
+   'z' imm16/32, 'w' imm16, 'v' imm16/32/64 (mov to register), 'o' a
+   memory offset, 'e' imm16 + imm8 (enter), 'M' ModRM + imm8, 'Z' ModRM +
+   imm16/32, 'g'/'G' ModRM + imm8/imm16/32 when ModRM.reg is 0 or 1 (test,
+   group 3), '8' ModRM when ModRM.reg is 0 (pop; XOP otherwise), 'p' a
+   prefix, 'r' REX in 64-bit mode (inc/dec otherwise), 'x' the 0F
+   escape.  */
+static const char x86_map1[] =
+	"mmmmbz..mmmmbz.x" "mmmmbz..mmmmbz.." "mmmmbzp.mmmmbzp." "mmmmbzp.mmmmbzp."
+	"rrrrrrrrrrrrrrrr" "................" "..?mppppzZbM...." "bbbbbbbbbbbbbbbb"
+	"MZMMmmmmmmmmmmm8" "..........??...." "oooo....bz......" "bbbbbbbbvvvvvvvv"
+	"MMw.??MZe.w..b.." "mmmmbb..mmmmmmmm" "bbbbbbbbzz?b...." "p.pp..gG......mm";
+
+static const char x86_map2[] =
+	"mmmm?.....?.?m.?" "mmmmmmmmmmmmmmmm" "????????mmmmmmmm" "......?.????????"
+	"mmmmmmmmmmmmmmmm" "mmmmmmmmmmmmmmmm" "mmmmmmmmmmmmmmmm" "MMMMmmm.????mmmm"
+	"zzzzzzzzzzzzzzzz" "mmmmmmmmmmmmmmmm" "...mMm??...mMmmm" "mmmmmmmm?mMmmmmm"
+	"mmMmMMMm........" "mmmmmmmmmmmmmmmm" "mmmmmmmmmmmmmmmm" "mmmmmmmmmmmmmmm?";
+
+/* One-byte opcodes that 64-bit mode does not have, or gives to VEX and
+   EVEX: no shape there.  */
+static const unsigned char x86_not64[] = {
+	0x06, 0x07, 0x0e, 0x16, 0x17, 0x1e, 0x1f, 0x27, 0x2f, 0x37, 0x3f,
+	0x60, 0x61, 0x82, 0x9a, 0xc4, 0xc5, 0xce, 0xd4, 0xd5, 0xd6, 0xea,
+};
+
+static size_t
+x86_shape(const unsigned char *p, size_t avail, bool mode64,
+	  unsigned char key[15])
+{
+	bool osize16 = false, asize = false, rexw = false;
+	size_t i = 0, disp = 0, imm = 0, n;
+	char kind;
+
+	for (;; i++) {
+		if (i >= avail || i >= 14)
+			return 0;
+		switch (p[i]) {
+		case 0x66:
+			osize16 = true;
+			rexw = false;
+			continue;
+		case 0x67:
+			asize = true;
+			rexw = false;
+			continue;
+		case 0x26: case 0x2e: case 0x36: case 0x3e: case 0x64:
+		case 0x65: case 0xf0: case 0xf2: case 0xf3:
+			rexw = false;
+			continue;
+		}
+		if (mode64 && (p[i] & 0xf0) == 0x40) {
+			/* REX counts only right before the opcode.  */
+			rexw = (p[i] & 8) != 0;
+			continue;
+		}
+		break;
+	}
+	/* 16-bit addressing has ModRM forms of its own.  */
+	if (asize && !mode64)
+		return 0;
+	if (p[i] == 0x0f) {
+		if (++i >= avail)
+			return 0;
+		kind = x86_map2[p[i]];
+	} else {
+		kind = x86_map1[p[i]];
+		if (kind == 'r')
+			kind = '.';	/* inc/dec: REX was taken above */
+		if (mode64 && memchr(x86_not64, p[i], sizeof x86_not64) != NULL)
+			return 0;
+	}
+	if (rexw)
+		osize16 = false;	/* REX.W wins over 0x66 */
+	i++;			/* the opcode */
+	switch (kind) {
+	case '.':
+		break;
+	case 'b':
+		imm = 1;
+		break;
+	case 'z':
+		imm = osize16 ? 2 : 4;
+		break;
+	case 'w':
+		imm = 2;
+		break;
+	case 'v':
+		imm = rexw ? 8 : osize16 ? 2 : 4;
+		break;
+	case 'o':
+		imm = mode64 ? (asize ? 4 : 8) : 4;
+		break;
+	case 'e':
+		imm = 3;
+		break;
+	case 'm': case 'M': case 'Z': case 'g': case 'G': case '8': {
+		unsigned mod, rm, reg;
+
+		if (i >= avail)
+			return 0;
+		mod = p[i] >> 6;
+		reg = (p[i] >> 3) & 7;
+		rm = p[i] & 7;
+		if (kind == '8' && reg != 0)
+			return 0;
+		i++;
+		if (mod != 3 && rm == 4) {
+			if (i >= avail)
+				return 0;
+			if (mod == 0 && (p[i] & 7) == 5)
+				disp = 4;
+			i++;
+		}
+		if (mod == 1)
+			disp = 1;
+		else if (mod == 2 || (mod == 0 && rm == 5))
+			disp = 4;
+		if (kind == 'M' || (kind == 'g' && reg < 2))
+			imm = 1;
+		else if (kind == 'Z' || (kind == 'G' && reg < 2))
+			imm = osize16 ? 2 : 4;
+		break;
+	}
+	default:		/* '?', 'p', 'x' */
+		return 0;
+	}
+	n = i + disp + imm;
+	if (n > 15 || n > avail)
+		return 0;
+	memcpy(key, p, i);
+	memset(key + i, 0, 15 - i);
+	return n;
+}
+
+static struct shape_ent *
+shape_slot(struct worker *d, const unsigned char key[15], size_t len)
+{
+	uint64_t h = icache_hash(key, 15) ^ len;
+
+	return &d->shapes[(h ^ h >> 29) & ((1u << SHAPE_BITS) - 1)];
+}
+
 /* Decode the instruction at PC: its length, or 0 or less when it cannot
    be decoded; what it does to the flow in *CL.  */
 static int
@@ -828,7 +1006,8 @@ decode_insn(struct worker *d, bfd_vma pc, struct classified *cl)
 {
 	unsigned em = d->r->h->machine;
 	const unsigned char *p = NULL;
-	size_t avail = 0;
+	unsigned char key[15];
+	size_t avail = 0, shape_len = 0;
 	int len;
 
 	d->in.len = 0;
@@ -836,6 +1015,7 @@ decode_insn(struct worker *d, bfd_vma pc, struct classified *cl)
 	d->in.has_addr = false;
 	d->in.mem_error = false;
 	d->in.pc = pc;
+	d->in.fetched = pc;
 	d->in.nspans = 0;
 	d->info.insn_info_valid = 0;
 	d->info.insn_type = dis_noninsn;
@@ -851,6 +1031,16 @@ decode_insn(struct worker *d, bfd_vma pc, struct classified *cl)
 			icache_replay(d, e, pc);
 			*cl = (struct classified) { e->flow, e->indirect };
 			return e->len;
+		}
+		shape_len = x86_shape(p, avail, d->mode64, key);
+		if (shape_len != 0 && d->shapes != NULL) {
+			const struct shape_ent *se = shape_slot(d, key, shape_len);
+
+			if (se->len == shape_len
+			    && memcmp(se->key, key, sizeof key) == 0) {
+				*cl = (struct classified) { FLOW_NONE, false };
+				return shape_len;
+			}
 		}
 	}
 	len = d->print(pc, &d->info);
@@ -876,12 +1066,25 @@ decode_insn(struct worker *d, bfd_vma pc, struct classified *cl)
 	/* Far jumps and calls name an absolute address: their decodings are
 	   for this pc only.  Every other address x86 prints or fills in is
 	   relative to the pc.  */
-	if (p != NULL && (size_t) len <= avail) {
+	if (p != NULL && (size_t) len <= avail
+	    && d->in.fetched == pc + (bfd_vma) len) {
 		const char *t = d->in.text + strspn(d->in.text, " \t");
 
 		if (cl->flow == FLOW_NONE || (strncmp(t, "ljmp", 4) != 0
 					      && strncmp(t, "lcall", 5) != 0))
 			icache_add(d, p, len, *cl);
+		if (cl->flow == FLOW_NONE && shape_len == (size_t) len) {
+			struct shape_ent *se;
+
+			if (d->shapes == NULL)
+				d->shapes = calloc((size_t) 1 << SHAPE_BITS,
+						   sizeof *d->shapes);
+			if (d->shapes != NULL) {
+				se = shape_slot(d, key, shape_len);
+				memcpy(se->key, key, sizeof key);
+				se->len = shape_len;
+			}
+		}
 	}
 	return len;
 }
@@ -915,8 +1118,9 @@ decode(struct worker *d, uint64_t start, uint64_t end, struct body *b,
 			pc += len;
 			continue;
 		}
-		if (grow((void **) &d->insns, &d->insns_cap, d->ninsns + 1,
-			 sizeof *d->insns) < 0)
+		if (d->ninsns >= UINT32_MAX
+		    || grow((void **) &d->insns, &d->insns_cap, d->ninsns + 1,
+			    sizeof *d->insns) < 0)
 			return -1;
 		di = &d->insns[d->ninsns];
 		di->off = pc - start;
@@ -1091,10 +1295,9 @@ decode_cs(struct worker *w, size_t k)
 	nb.bytes = bytes;
 	nb.size = end - start;
 	nb.thumb = h->machine == EM_ARM && arm_mode(d, c->code_sec, start) == 't';
-	b = w->bodies_cap ? find_body(w, &nb) : NULL;
-	if (b == NULL || b->bytes == NULL) {
+	b = body_slot(w, nb.hash);
+	if (b == NULL || !same_body(b, &nb)) {
 		bool reusable;
-		size_t mark = w->ninsns;
 
 		/* arm-dis keeps the mode in a static, set from the options
 		   on its next call: set it for every body.  */
@@ -1112,13 +1315,8 @@ decode_cs(struct worker *w, size_t k)
 		w->shndx = c->code_sec;
 		if (decode(w, start, end, &nb, &reusable) < 0)
 			return -1;
-		if (reusable) {
-			if (add_body(w, &nb) < 0)
-				return -1;
-		} else {
-			/* Use it this once.  */
-			w->ninsns = mark + nb.n;
-		}
+		if (reusable)
+			add_body(w, &nb);
 		b = &nb;
 	}
 	dec->first = b->first;
@@ -1242,12 +1440,13 @@ worker_init(struct worker *w, struct deriver *d)
 	w->info.mach = h->elfclass == 64 ? am->mach64 : am->mach32;
 	w->info.endian = h->big_endian ? BFD_ENDIAN_BIG : BFD_ENDIAN_LITTLE;
 	w->info.endian_code = w->info.endian;
-	w->info.read_memory_func = buffer_read_memory;
+	w->info.read_memory_func = read_memory;
 	w->info.memory_error_func = memory_error;
 	w->info.print_address_func = print_address;
 	disassemble_init_for_target(&w->info);
 	w->use_icache = h->machine == EM_X86_64 || h->machine == EM_386;
 	w->ic.addr_max = h->elfclass == 32 ? UINT32_MAX : UINT64_MAX;
+	w->mode64 = h->machine == EM_X86_64;
 	return 0;
 }
 
@@ -1261,6 +1460,7 @@ worker_free(struct worker *w)
 	free(w->bodies);
 	free(w->ic.ents);
 	free(w->ic.text);
+	free(w->shapes);
 }
 
 static void *
