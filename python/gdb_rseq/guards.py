@@ -221,8 +221,14 @@ def _before_command(line_step=True):
     step, which makes the kernel clear rseq_cs without aborting, and a
     thread resumed without an abort commits a value loaded before other
     threads' commits."""
+    if safepass.own_resume:
+        # The instruction-step commands resume through "continue".
+        return
     inferior = gdb.selected_inferior()
     if inferior.pid:
+        # Inside-mode passes end with any other command: re-armed and
+        # sent to the abort handler while the thread is still stopped.
+        safepass.end_all(restore_rseq_cs=True)
         safepass.abort_stopped_inside(inferior)
     if line_step:
         guards.arm_for_command()

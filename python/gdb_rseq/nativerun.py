@@ -242,7 +242,11 @@ def single_step(thread, pc=None, successors=None):
     SIGTRAPs: the step is then a run to breakpoints on the successors."""
     if pc is None:
         pc = _current_pc()
-    if successors and others_running(thread):
+    if others_running(thread):
+        if not successors:
+            raise gdb.GdbError("cannot step the instruction at %#x while "
+                               "other threads run: where it goes is not "
+                               "known" % pc)
         return run_to(thread, successors)
     with _Held(thread), _ResumePCClear(pc):
         try:

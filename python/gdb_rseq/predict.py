@@ -166,7 +166,11 @@ def successors(frame, pc=None):
     arch = frame.architecture()
     if pc is None:
         pc = frame.pc()
-    insn = arch.disassemble(pc)[0]
+    try:
+        insn = arch.disassemble(pc)[0]
+    except gdb.MemoryError as e:
+        raise gdb.GdbError("cannot read the instruction at %#x: %s"
+                           % (pc, e))
     asm, length = insn["asm"], insn["length"]
     name = arch.name()
     if name.startswith("i386"):

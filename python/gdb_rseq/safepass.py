@@ -369,8 +369,10 @@ def abort_stopped_inside(inferior, skip=()):
 
 
 def _on_cont(event):
-    """A command other than our own stepping resumes the inferior: passes
-    stopped halfway are given back to the kernel (aborted)."""
+    """A command other than our own stepping resumed the inferior.  The
+    pre-hooks of CLI commands already gave passes back; this catches the
+    rest (MI's -exec-continue runs no hook), though by now the threads
+    are running: rseq_cs cannot be re-armed, only affinities given back."""
     _signalled.clear()
     if own_resume:
         return
