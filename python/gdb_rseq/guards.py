@@ -238,7 +238,7 @@ def _on_stop(event):
     # The final stop of a line step (Breakpoint.stop returning False
     # produces no stop event).
     guards.command_done()
-    _check_inside_breakpoints()
+    _check_inside_breakpoints(event)
 
 
 def _on_exited(event):
@@ -285,10 +285,17 @@ def _warn_inside(bp):
                     bp.number, addr, cs.start, cs.post_commit)
 
 
+_checked_generation = None
+
+
 def _check_inside_breakpoints(event=None, going=None):
     """Displaced stepping off while a user breakpoint is inside a section
-    (see _NoDisplaced).  Run when breakpoints change and at each stop
-    (sections move when a program starts)."""
+    (see _NoDisplaced).  Run when breakpoints change, and at a stop when
+    the set of sections changed (they move when a program starts)."""
+    global _checked_generation
+    if event is not None and _checked_generation == registry.generation:
+        return
+    _checked_generation = registry.generation
     inside = any(bp is not going and _inside_locations(bp)
                  for bp in gdb.breakpoints())
     _no_displaced.want("breakpoint inside", inside)
