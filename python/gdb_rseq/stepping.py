@@ -24,7 +24,6 @@ from . import nativerun
 from . import predict
 from . import registry
 from . import safepass
-from . import threads
 
 ATOMIC = "atomic"
 INSIDE = "inside"
@@ -181,21 +180,17 @@ def _run_section(thread, cs, guard):
 def _restart(thread, frame, cs):
     """The thread is stopped inside CS: its pass was interrupted, and
     the kernel aborts it when the thread resumes -- except that after a
-    ptrace stop it does not always (seen on 6.18), and a pass resumed
-    after other threads committed to the same data would lose their
-    updates.  So do what the kernel should: send the thread to the abort
-    handler, say so, and run the retry natively to the exits."""
+    ptrace stop it does not always (seen on 6.18), and after GDB stepped
+    it over a breakpoint with a displaced step it clears rseq_cs instead;
+    a pass resumed after other threads committed to the same data would
+    lose their updates.  So do what the kernel should: send the thread
+    to the abort handler, say so, and run the retry natively."""
     # Unwound here, inside the function: the abort handler often has
     # no unwind information.
     guard = _return_guard(frame)
-    try:
-        armed = threads.read_rseq_cs(thread) != 0
-    except (gdb.error, gdb.MemoryError):
-        armed = False
-    if armed:
-        safepass.abort_inside(thread, cs)
-        log.notice("critical section %#x restarted", cs.start)
-        # The resume PC is abort_ip, so it is left out of the stops.
+    safepass.abort_inside(thread, cs)
+    log.notice("critical section %#x restarted", cs.start)
+    # The resume PC is abort_ip, so it is left out of the stops.
     return _run_section(thread, cs, guard)
 
 
