@@ -124,6 +124,8 @@ struct reader {
 	size_t *by_addr;	/* SHF_ALLOC sections with file bytes, by sh_addr */
 	size_t nby_addr;
 	struct view views[RS_COUNT];
+	struct view *last_view;	/* reloc.c: where the last relocation was */
+	bool views_disjoint;
 	uint64_t image_size;
 
 	struct exit_tmp *ex;

@@ -68,16 +68,28 @@ put_place(const struct reader *r, struct view *v, uint64_t off,
 		*w = (*w & 0xffffffffull) | ((uint64_t) (uint32_t) val << 32);
 }
 
-/* The view containing address ADDR (ET_EXEC/ET_DYN), or NULL.  */
+/* The first view containing address ADDR (ET_EXEC/ET_DYN), or NULL.
+   Linkers sort dynamic relocations by address, so when no two views
+   overlap (only a malformed file has them overlap), the view of the
+   previous relocation is tried first.  */
 static struct view *
 view_at(struct reader *r, uint64_t addr, uint64_t *off)
 {
+	struct view *last = r->last_view;
+
+	if (last != NULL && addr >= last->addr
+	    && addr - last->addr < (uint64_t) last->nw * 8) {
+		*off = addr - last->addr;
+		return last;
+	}
 	for (int i = 0; i < RS_COUNT; i++) {
 		struct view *v = &r->views[i];
 
 		if (v->w != NULL && addr >= v->addr
 		    && addr - v->addr < (uint64_t) v->nw * 8) {
 			*off = addr - v->addr;
+			if (r->views_disjoint)
+				r->last_view = v;
 			return v;
 		}
 	}
@@ -351,6 +363,16 @@ rd_load_views(struct reader *r)
 	}
 	if (!any)
 		return 0;
+	r->views_disjoint = true;
+	for (int i = 0; i < RS_COUNT; i++)
+		for (int k = i + 1; k < RS_COUNT; k++) {
+			const struct view *a = &r->views[i], *b = &r->views[k];
+
+			if (a->w != NULL && b->w != NULL
+			    && a->addr < b->addr + (uint64_t) b->nw * 8
+			    && b->addr < a->addr + (uint64_t) a->nw * 8)
+				r->views_disjoint = false;
+		}
 
 	for (size_t i = 1; i < r->nsecs; i++) {
 		const struct sec *s = &r->secs[i];

@@ -207,9 +207,10 @@ out_u00(unsigned char c, struct out *o)
 	out_mem(esc, 6, o);
 }
 
-/* The decimal digits of V at P; returns the end.  Two digits at a time:
-   a million c.s. print some ten million numbers.  */
-static char *
+/* The decimal digits of V at P; returns the end.  Two digits at a time,
+   written in place once their count is known: a million c.s. print some
+   ten million numbers.  */
+static inline char *
 fmt_u64(char *p, uint64_t v)
 {
 	static const char pairs[] =
@@ -217,23 +218,25 @@ fmt_u64(char *p, uint64_t v)
 		"25262728293031323334353637383940414243444546474849"
 		"50515253545556575859606162636465666768697071727374"
 		"75767778798081828384858687888990919293949596979899";
-	char buf[20], *q = buf + sizeof buf;
-	size_t n;
+	size_t n = 1;
+	char *end;
 
+	for (uint64_t t = v; t >= 10; t /= 10)
+		n++;
+	end = p + n;
+	p = end;
 	while (v >= 100) {
-		q -= 2;
-		memcpy(q, pairs + 2 * (v % 100), 2);
+		p -= 2;
+		memcpy(p, pairs + 2 * (v % 100), 2);
 		v /= 100;
 	}
 	if (v >= 10) {
-		q -= 2;
-		memcpy(q, pairs + 2 * v, 2);
+		p -= 2;
+		memcpy(p, pairs + 2 * v, 2);
 	} else {
-		*--q = '0' + v;
+		*--p = '0' + v;
 	}
-	n = buf + sizeof buf - q;
-	memcpy(p, q, n);
-	return p + n;
+	return end;
 }
 
 static void
