@@ -229,7 +229,14 @@ def _before_command(line_step=True):
         # Inside-mode passes end with any other command: re-armed and
         # sent to the abort handler while the thread is still stopped.
         safepass.end_all(restore_rseq_cs=True)
-        safepass.abort_stopped_inside(inferior)
+        # A line step or "finish" works from the selected thread's frame,
+        # which the abort handler (no unwind information) would lose:
+        # that thread is left to the kernel, which aborts it on resume.
+        skip = ()
+        thread = gdb.selected_thread()
+        if line_step and thread is not None:
+            skip = (thread.global_num,)
+        safepass.abort_stopped_inside(inferior, skip=skip)
     if line_step:
         guards.arm_for_command()
 
