@@ -314,6 +314,28 @@ def _on_breakpoint_created(bp):
     _check_inside_breakpoints()
 
 
+class PrepareResume(gdb.Command):
+    """Get threads and guards ready for a command that resumes the inferior.
+Usage: maintenance rseq prepare-resume [line-step]
+
+Run by the hooks gdb-rseq defines for continue, step, next, until,
+advance and finish (hook-continue, hook-next, ...): threads stopped
+inside a critical section go to its abort handler, as the kernel would
+send them, and with \"line-step\" the guards for GDB's own stepping are
+armed.  Not meant to be typed; a user's own hook for these commands
+replaces gdb-rseq's and should run this command first."""
+
+    def __init__(self):
+        super().__init__("maintenance rseq prepare-resume",
+                         gdb.COMMAND_MAINTENANCE)
+
+    def invoke(self, arg, from_tty):
+        # A command object, not a "python" line: the hook also runs for
+        # the "continue" every stepi resumes through, and compiling a
+        # line of Python each time would cost a fifth of a step.
+        _before_command(line_step=arg.strip() == "line-step")
+
+
 _installed = False
 
 
@@ -323,16 +345,15 @@ def install():
     if _installed:
         return
     _installed = True
+    PrepareResume()
     for cmd in LINE_STEP_COMMANDS:
         gdb.execute("define hook-%s\n"
-                    "python import gdb_rseq.guards; "
-                    "gdb_rseq.guards._before_command()\n"
+                    "maintenance rseq prepare-resume line-step\n"
                     "end" % cmd, to_string=True)
     # "continue" is no line step, but resuming threads stopped inside
     # sections needs the same care.  (MI's -exec-continue runs no hooks.)
     gdb.execute("define hook-continue\n"
-                "python import gdb_rseq.guards; "
-                "gdb_rseq.guards._before_command(line_step=False)\n"
+                "maintenance rseq prepare-resume\n"
                 "end", to_string=True)
     gdb.events.stop.connect(_on_stop)
     gdb.events.exited.connect(_on_exited)
