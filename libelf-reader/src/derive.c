@@ -15,6 +15,7 @@
 #ifdef HAVE_OPCODES
 #include <pthread.h>
 #include <sched.h>
+#include <signal.h>
 #include <unistd.h>
 #include <dis-asm.h>
 #endif
@@ -1537,11 +1538,21 @@ derive_all(struct deriver *d)
 		d->workers[i].coderels = d->coderels;
 		d->workers[i].ncoderels = d->ncoderels;
 	}
-	/* The calling thread decodes the first chunk itself.  */
-	for (size_t i = 1; i < n; i++, started++)
-		if (pthread_create(&d->workers[i].thread, NULL, worker_run,
-				   &d->workers[i]) != 0)
-			break;
+	/* The calling thread decodes the first chunk itself.  The others
+	   start with every signal blocked: a signal for the process (GDB's
+	   SIGINT and SIGCHLD) must reach the threads that expect it, not
+	   these.  */
+	if (n > 1) {
+		sigset_t all, old;
+
+		sigfillset(&all);
+		pthread_sigmask(SIG_SETMASK, &all, &old);
+		for (size_t i = 1; i < n; i++, started++)
+			if (pthread_create(&d->workers[i].thread, NULL, worker_run,
+					   &d->workers[i]) != 0)
+				break;
+		pthread_sigmask(SIG_SETMASK, &old, NULL);
+	}
 	worker_run(&d->workers[0]);
 	for (size_t i = 1; i <= started; i++)
 		pthread_join(d->workers[i].thread, NULL);
