@@ -123,8 +123,8 @@ def print_stop(start_frame, start_function):
     """Print the stop the way GDB prints the end of a stepi: the source
     line alone (prefixed by the PC when it is mid-line) while in the same
     frame and function, else the frame line and the source line."""
+    # GDB selected the innermost frame when the thread stopped.
     frame = gdb.newest_frame()
-    frame.select()
     text = gdb.execute("frame", to_string=True)
     first, _, rest = text.partition("\n")
     if first.startswith("#0"):
