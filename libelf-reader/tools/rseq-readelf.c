@@ -207,35 +207,55 @@ out_u00(unsigned char c, struct out *o)
 	out_mem(esc, 6, o);
 }
 
+static const char digit_pairs[] =
+	"00010203040506070809101112131415161718192021222324"
+	"25262728293031323334353637383940414243444546474849"
+	"50515253545556575859606162636465666768697071727374"
+	"75767778798081828384858687888990919293949596979899";
+
+/* The N decimal digits of V, ending at END.  32-bit arithmetic: file
+   addresses mostly fit, and its division by 100 is cheaper.  */
+static inline void
+fmt_u32(char *end, uint32_t v)
+{
+	while (v >= 100) {
+		end -= 2;
+		memcpy(end, digit_pairs + 2 * (v % 100), 2);
+		v /= 100;
+	}
+	if (v >= 10)
+		memcpy(end - 2, digit_pairs + 2 * v, 2);
+	else
+		end[-1] = '0' + v;
+}
+
 /* The decimal digits of V at P; returns the end.  Two digits at a time,
    written in place once their count is known: a million c.s. print some
    ten million numbers.  */
 static inline char *
 fmt_u64(char *p, uint64_t v)
 {
-	static const char pairs[] =
-		"00010203040506070809101112131415161718192021222324"
-		"25262728293031323334353637383940414243444546474849"
-		"50515253545556575859606162636465666768697071727374"
-		"75767778798081828384858687888990919293949596979899";
+	static const uint64_t pow10[20] = {
+		1ull, 10ull, 100ull, 1000ull, 10000ull, 100000ull, 1000000ull,
+		10000000ull, 100000000ull, 1000000000ull, 10000000000ull,
+		100000000000ull, 1000000000000ull, 10000000000000ull,
+		100000000000000ull, 1000000000000000ull, 10000000000000000ull,
+		100000000000000000ull, 1000000000000000000ull,
+		10000000000000000000ull,
+	};
 	size_t n = 1;
 	char *end;
 
-	for (uint64_t t = v; t >= 10; t /= 10)
+	while (n < 20 && v >= pow10[n])
 		n++;
 	end = p + n;
 	p = end;
-	while (v >= 100) {
+	while (v > UINT32_MAX) {
 		p -= 2;
-		memcpy(p, pairs + 2 * (v % 100), 2);
+		memcpy(p, digit_pairs + 2 * (v % 100), 2);
 		v /= 100;
 	}
-	if (v >= 10) {
-		p -= 2;
-		memcpy(p, pairs + 2 * v, 2);
-	} else {
-		*--p = '0' + v;
-	}
+	fmt_u32(p, (uint32_t) v);
 	return end;
 }
 
