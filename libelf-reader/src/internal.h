@@ -123,6 +123,11 @@ struct reader {
 	size_t nsecs;
 	size_t *by_addr;	/* SHF_ALLOC sections with file bytes, by sh_addr */
 	size_t nby_addr;
+	/* sections.c: the last look-up's position in by_addr, valid for
+	   addresses in [by_addr_from, by_addr_to).  */
+	bool by_addr_cached;
+	size_t by_addr_lo;
+	uint64_t by_addr_from, by_addr_to;
 	struct view views[RS_COUNT];
 	struct view *last_view;	/* reloc.c: where the last relocation was */
 	bool views_disjoint;

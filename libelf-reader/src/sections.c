@@ -184,14 +184,25 @@ rd_sec_by_addr(struct reader *r, uint64_t addr, uint64_t len)
 {
 	size_t lo = 0, hi = r->nby_addr;
 
-	/* The last section starting at or below ADDR.  */
-	while (lo < hi) {
-		size_t mid = lo + (hi - lo) / 2;
+	/* The last section starting at or below ADDR.  Callers go through
+	   the c.s. in address order: the answer for the previous address
+	   holds until the next section's start.  */
+	if (r->by_addr_cached && addr >= r->by_addr_from && addr < r->by_addr_to) {
+		lo = r->by_addr_lo;
+	} else {
+		while (lo < hi) {
+			size_t mid = lo + (hi - lo) / 2;
 
-		if (r->secs[r->by_addr[mid]].shdr.sh_addr <= addr)
-			lo = mid + 1;
-		else
-			hi = mid;
+			if (r->secs[r->by_addr[mid]].shdr.sh_addr <= addr)
+				lo = mid + 1;
+			else
+				hi = mid;
+		}
+		r->by_addr_cached = true;
+		r->by_addr_lo = lo;
+		r->by_addr_from = lo > 0 ? r->secs[r->by_addr[lo - 1]].shdr.sh_addr : 0;
+		r->by_addr_to = lo < r->nby_addr ? r->secs[r->by_addr[lo]].shdr.sh_addr
+			: UINT64_MAX;
 	}
 	/* Sections may nest (.tdata in a segment, odd linker scripts): look
 	   back a little for one that really contains the range.  */

@@ -121,11 +121,19 @@ cmp_cs(const void *a, const void *b)
 		: x->pub.descriptor > y->pub.descriptor;
 }
 
-/* The first c.s. starting at (IP, SEC), or H->ncs.  */
+/* The first c.s. starting at (IP, SEC), or H->ncs.  Exit tables are
+   mostly in c.s. order: HINT, where the previous search ended, and the
+   c.s. after it are tried first.  */
 static size_t
-find_cs(const rseqelf *h, uint64_t ip, uint32_t sec)
+find_cs(const rseqelf *h, uint64_t ip, uint32_t sec, size_t hint)
 {
 	size_t lo = 0, hi = h->ncs;
+
+	for (size_t k = hint; k < h->ncs && k <= hint + 1; k++)
+		if (h->cs[k].pub.start_ip == ip && h->cs[k].start_sec == sec
+		    && (k == 0 || h->cs[k - 1].pub.start_ip != ip
+			|| h->cs[k - 1].start_sec != sec))
+			return k;
 
 	while (lo < hi) {
 		size_t mid = lo + (hi - lo) / 2;
@@ -200,6 +208,7 @@ read_exits(struct reader *r)
 	const struct view *ev = &r->views[RS_EXITS];
 	rseqelf *h = r->h;
 	const char *name;
+	size_t hint = 0;
 
 	if (ev->w == NULL)
 		return 0;
@@ -211,7 +220,7 @@ read_exits(struct reader *r)
 		uint64_t start = ev->w[i], ip = ev->w[i + 1];
 		uint32_t ssec = ev->wsec ? ev->wsec[i] : 0;
 		uint32_t esec = ev->wsec ? ev->wsec[i + 1] : 0;
-		size_t k = find_cs(h, start, ssec);
+		size_t k = find_cs(h, start, ssec, hint);
 
 		if (start == 0 && ip == 0 && ssec == 0)
 			continue;	/* padding */
@@ -221,6 +230,7 @@ read_exits(struct reader *r)
 				name, i / 2, (unsigned long long) start);
 			continue;
 		}
+		hint = k;
 		for (; k < h->ncs && h->cs[k].pub.start_ip == start
 		       && h->cs[k].start_sec == ssec; k++) {
 			const struct cs_int *c = &h->cs[k];
