@@ -12,15 +12,21 @@ kernel abort it: ``next`` over a line holding one never returns.
 
 While such a command runs, internal breakpoints guard every section's
 start and exits.  Their ``stop`` method -- the only Python code GDB runs
-inside its stepping loop -- makes the pass safe to single-step
-(safepass.py: rseq_cs cleared, thread pinned, other threads kept off its
-CPU) when the thread enters, and gives everything back when it leaves.
+inside its stepping loop -- makes the stepped thread's pass safe to
+single-step (safepass.py: rseq_cs cleared, thread pinned, the other
+threads held) when it enters, and gives everything back when it leaves.
 It always answers "do not stop", so the command's semantics are GDB's.
+Other threads reaching a guard are stepped over it in place and keep
+the kernel's protection.
 
-Guards are armed by pre-hooks of those commands and disarmed at the
+Guards are armed by pre-hooks of those commands (``hook-next`` and so
+on, running ``maintenance rseq prepare-resume``) and disarmed at the
 command's final stop; for software watchpoints they stay armed while an
-enabled one exists.  A plain ``continue`` runs with no guard inserted:
-the extension costs nothing there.
+enabled one exists.  The pre-hooks, and that of ``continue``, also send
+threads stopped inside a section to its abort handler.  A plain
+``continue`` runs with no guard inserted: the extension costs nothing
+there.  A user's own hook for one of these commands replaces gdb-rseq's
+(GDB keeps one per command) and should run that maintenance command.
 """
 
 import gdb
