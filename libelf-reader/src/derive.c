@@ -313,7 +313,7 @@ struct armmap {
    addresses printed: ARM's IT blocks, RISC-V's auipc pairs and PowerPC's
    absolute branches make the others depend on where they are or on what
    came before.  */
-#define ICACHE_BITS 12		/* 4k slots, 224 kB */
+#define ICACHE_BITS 11		/* 2k slots, 112 kB */
 #define ICACHE_TEXT_MAX (1u << 20)	/* then the cache starts afresh */
 #define ICACHE_SPANS 2
 
@@ -557,7 +557,7 @@ hash_bytes(const unsigned char *p, uint64_t n)
 /* The slot of a body with hash HASH: one per hash, a newer body evicts
    the older.  A table that grows with the file cost more in page faults
    than it saved once every body differs.  */
-#define BODY_BITS 12
+#define BODY_BITS 10
 
 static struct body *
 body_slot(struct worker *d, uint64_t hash)
@@ -1070,13 +1070,12 @@ decode_insn(struct worker *d, bfd_vma pc, struct classified *cl)
 	if (p != NULL && (size_t) len <= avail
 	    && d->in.fetched == pc + (bfd_vma) len) {
 		const char *t = d->in.text + strspn(d->in.text, " \t");
+		struct shape_ent *se;
 
-		if (cl->flow == FLOW_NONE || (strncmp(t, "ljmp", 4) != 0
-					      && strncmp(t, "lcall", 5) != 0))
-			icache_add(d, p, len, *cl);
+		/* A fall-through instruction with a shape goes in the shape
+		   table only: the other table would fill with immediates
+		   never seen again.  */
 		if (cl->flow == FLOW_NONE && shape_len == (size_t) len) {
-			struct shape_ent *se;
-
 			if (d->shapes == NULL)
 				d->shapes = calloc((size_t) 1 << SHAPE_BITS,
 						   sizeof *d->shapes);
@@ -1084,8 +1083,12 @@ decode_insn(struct worker *d, bfd_vma pc, struct classified *cl)
 				se = shape_slot(d, key, shape_len);
 				memcpy(se->key, key, sizeof key);
 				se->len = shape_len;
+				return len;
 			}
 		}
+		if (cl->flow == FLOW_NONE || t[0] != 'l'
+		    || (strncmp(t, "ljmp", 4) != 0 && strncmp(t, "lcall", 5) != 0))
+			icache_add(d, p, len, *cl);
 	}
 	return len;
 }
@@ -1147,8 +1150,9 @@ decode(struct worker *d, uint64_t start, uint64_t end, struct body *b,
 			}
 		}
 		/* x86's far jumps and calls name an absolute address.  */
-		if (di->has_target && (strncmp(d->text + di->text, "ljmp", 4) == 0
-				       || strncmp(d->text + di->text, "lcall", 5) == 0))
+		if (di->has_target && d->text[di->text] == 'l'
+		    && (strncmp(d->text + di->text, "ljmp", 4) == 0
+			|| strncmp(d->text + di->text, "lcall", 5) == 0))
 			*reusable = false;
 		d->ninsns++;
 		b->n++;
