@@ -5,7 +5,17 @@
    it is an exit, whether or not the exit table lists it (tcmalloc has no
    exit table at all).  Calls leave the range too, so their targets are
    exits as well, with a warning.  Returns and indirect branches have no
-   address to report: they get a note.  */
+   address to report: they get a note.
+
+   libopcodes decodes; what costs time on a large file is calling it
+   once per instruction, since it prints every operand.  So decodings are
+   reused: by body (identical c.s. bytes), and on x86 by instruction
+   bytes and by instruction shape (bytes without displacement and
+   immediate), each kept only when libopcodes' own decoding says it may
+   be.  The caches have fixed sizes.  x86 c.s. are decoded on several
+   threads when there are many; findings and exits are then made in c.s.
+   order on the calling thread, so that the result never depends on the
+   split.  */
 #include "internal.h"
 
 #include <stdio.h>
