@@ -105,39 +105,87 @@ class _ExitGuard(gdb.Breakpoint):
         return False
 
 
+# How many frames' functions a line step's guards cover.
+_SCOPE_FRAMES = 16
+
+
+def _command_scope():
+    """The address ranges a line step may single-step through: the
+    functions of the frames on the stack (GDB steps over calls natively,
+    steps back into callers, and runs to a callee's first line before
+    stopping).  None when a frame has no debug information: then every
+    section is guarded."""
+    ranges = []
+    try:
+        frame = gdb.newest_frame()
+    except gdb.error:
+        return None
+    while frame is not None and len(ranges) < _SCOPE_FRAMES:
+        try:
+            block = frame.block()
+        except RuntimeError:
+            return None
+        # Up through inlined functions to the function GDB compiled.
+        while (block.superblock is not None
+               and not block.superblock.is_static
+               and not block.superblock.is_global):
+            block = block.superblock
+        ranges.append((block.start, block.end))
+        try:
+            frame = frame.older()
+        except gdb.error:
+            break
+    return tuple(sorted(set(ranges)))
+
+
 class _Guards:
     """The guard breakpoints: built from the registry's sections when
-    armed, rebuilt when the set of sections changes, deleted when
-    disarmed."""
+    armed -- for a line step those in the functions on the stack, for
+    software watchpoints all of them -- rebuilt when that set changes,
+    deleted when disarmed."""
 
     def __init__(self):
         self.bps = []
-        self.generation = None
+        self.key = None
         self.for_command = False
         self.for_watchpoints = False
         self.pin = None
         self.thread_num = None
+        self.scope = None
+
+    def _sections(self):
+        if self.for_watchpoints or self.scope is None:
+            return registry.sections()
+        out = {}
+        for lo, hi in self.scope:
+            for cs in registry.starting_in(lo, hi):
+                out[cs.start] = cs
+        return [out[k] for k in sorted(out)]
 
     def _build(self):
         self._delete()
         exits = set()
-        for cs in registry.sections():
+        for cs in self._sections():
             self.bps.append(_EntryGuard(cs))
             exits |= cs.exit_addresses()
         for addr in sorted(exits):
             self.bps.append(_ExitGuard(addr))
-        self.generation = registry.generation
+        self.key = self._key()
+
+    def _key(self):
+        return (registry.generation, self.for_watchpoints or self.scope)
 
     def _delete(self):
         for bp in self.bps:
             if bp.is_valid():
                 bp.delete()
         self.bps = []
+        self.key = None
 
     def _update(self):
         want = self.for_command or self.for_watchpoints
         if want:
-            if self.generation != registry.generation or not self.bps or any(
+            if self.key != self._key() or any(
                     not bp.is_valid() for bp in self.bps):
                 self._build()
         else:
@@ -163,6 +211,7 @@ class _Guards:
         thread = gdb.selected_thread()
         self.for_command = True
         self.thread_num = thread.global_num if thread else None
+        self.scope = _command_scope()
         if self.pin is None:
             self.pin = safepass.CommandPin(thread)
         _no_displaced.want("line step", True)
@@ -208,7 +257,6 @@ class _Guards:
         self._restore_settings()
         self.for_command = False
         self._delete()
-        self.generation = None
 
     def armed(self):
         return self.for_command or self.for_watchpoints
