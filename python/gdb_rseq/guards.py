@@ -212,10 +212,14 @@ class _Guards:
         self.for_command = True
         self.thread_num = thread.global_num if thread else None
         self.scope = _command_scope()
+        self._update()
+        if not self.bps:
+            # No section where this command can single-step: nothing to
+            # pin the thread or turn displaced stepping off for.
+            return
         if self.pin is None:
             self.pin = safepass.CommandPin(thread)
         _no_displaced.want("line step", True)
-        self._update()
 
     def command_done(self):
         # Threads stopped in the middle of a pass (the command ended in
