@@ -9,17 +9,23 @@ switched off and its guarantee kept by other means:
 - the thread's ``rseq_cs`` is cleared, so resuming does not abort;
 - the thread is pinned to the CPU it last ran on, so the per-CPU data it
   already chose stays its own;
-- on a native target the inferior's other threads are kept off that CPU
-  (their affinity), so nothing else touches that CPU's data meanwhile;
+- the other threads are held (scheduler-locking, in all-stop mode) and,
+  on a native target, kept off that CPU (their affinity), so nothing
+  else touches that CPU's data meanwhile;
 - ``rseq_cs`` is put back before any signal is delivered to the thread
   (the kernel then aborts the pass instead of running the handler in
-  the middle of it), and all affinities are restored when the thread
-  leaves the section or the pass is abandoned.
+  the middle of it), and all of it is given back when the thread leaves
+  the section.  A pass abandoned halfway is sent to the abort handler,
+  as the kernel would.
 
 Passes are started by the ``inside`` step mode and by the entry guards
 of line steps; both end them through ``end_all``/``end``.  Only memory
-writes and system calls happen here, so a pass can start from a
-``Breakpoint.stop`` callback inside GDB's stepping loop.
+writes, system calls and settings happen when a pass starts, so it can
+start from a ``Breakpoint.stop`` callback inside GDB's stepping loop.
+
+Also here: ``abort_stopped_inside``, which does for threads stopped
+inside sections what the kernel does when they resume -- more reliably
+than a 6.18 kernel after a ptrace stop, or after GDB's displaced step.
 """
 
 import os
