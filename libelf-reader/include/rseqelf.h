@@ -103,6 +103,15 @@ int rseqelf_big_endian(const rseqelf *h);		/* 1 big, 0 little */
 unsigned rseqelf_type(const rseqelf *h);		/* ET_EXEC, ET_DYN, ET_REL */
 enum rseqelf_table rseqelf_table(const rseqelf *h);
 
+/* A section to measure the load bias by, for debuggers, which place
+   sections rather than segments: .text when the file has an allocated
+   section of that name, else the first allocated section (in header order)
+   with a nonzero address.  Sets *NAME (valid until close) and *ADDR to its
+   name and sh_addr (either may be NULL) and returns 0; returns -1 when the
+   file has no such section. */
+int rseqelf_reference_section(const rseqelf *h, const char **name,
+			      uint64_t *addr);
+
 /* Critical sections, sorted by start_ip.  Pointers stay valid until close. */
 size_t rseqelf_cs_count(const rseqelf *h);
 const struct rseqelf_cs *rseqelf_cs_at(const rseqelf *h, size_t i);

@@ -64,6 +64,8 @@ struct rseqelf {
 	const struct rseqelf_machine *mach;	/* NULL when unknown */
 	enum rseqelf_table table;
 	int derive_ok;		/* rseqelf_can_derive_for */
+	char *ref_name;		/* rseqelf_reference_section; NULL: none */
+	uint64_t ref_addr;
 
 	struct cs_int *cs;
 	size_t ncs;

@@ -141,6 +141,7 @@ rseqelf_close(rseqelf *h)
 	rd_diags_free(h);
 	free(h->exits);
 	free(h->cs);
+	free(h->ref_name);
 	free(h->name);
 	free(h);
 }

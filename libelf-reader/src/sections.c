@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
-/* sections.c: one pass over the section headers, finding the rseq tables
-   and indexing the allocated sections by address.  */
+/* sections.c: one pass over the section headers, finding the rseq tables,
+   indexing the allocated sections by address and choosing the section a
+   debugger measures the load bias by.  */
 #include "internal.h"
 
 #include <errno.h>
@@ -40,6 +41,8 @@ rd_scan_sections(struct reader *r, struct rseqelf_error *err)
 	rseqelf *h = r->h;
 	size_t shnum, shstrndx, min_shdr;
 	Elf_Scn *scn = NULL;
+	size_t ref = 0;		/* rseqelf_reference_section's choice */
+	bool ref_is_text = false;
 
 	if (elf_getshdrnum(r->elf, &shnum) < 0) {
 		if (err) {
@@ -109,6 +112,14 @@ rd_scan_sections(struct reader *r, struct rseqelf_error *err)
 			name = "";
 		}
 		s->name = name;
+		if ((s->shdr.sh_flags & SHF_ALLOC) && !ref_is_text) {
+			if (strcmp(name, ".text") == 0) {
+				ref = idx;
+				ref_is_text = true;
+			} else if (ref == 0 && s->shdr.sh_addr != 0) {
+				ref = idx;
+			}
+		}
 		if ((s->shdr.sh_flags & SHF_ALLOC) && s->shdr.sh_type != SHT_NOBITS
 		    && s->shdr.sh_size > 0 && h->type != ET_REL)
 			r->by_addr[r->nby_addr++] = idx;
@@ -126,6 +137,12 @@ rd_scan_sections(struct reader *r, struct rseqelf_error *err)
 	}
 	qsort_r(r->by_addr, r->nby_addr, sizeof *r->by_addr, cmp_by_addr,
 		r->secs);
+	if (ref != 0) {
+		h->ref_name = strdup(r->secs[ref].name);
+		if (h->ref_name == NULL)
+			goto oom;
+		h->ref_addr = r->secs[ref].shdr.sh_addr;
+	}
 	return 0;
 
 oom:
@@ -135,6 +152,18 @@ oom:
 			 strerror(ENOMEM));
 	}
 	return -1;
+}
+
+int
+rseqelf_reference_section(const rseqelf *h, const char **name, uint64_t *addr)
+{
+	if (h->ref_name == NULL)
+		return -1;
+	if (name != NULL)
+		*name = h->ref_name;
+	if (addr != NULL)
+		*addr = h->ref_addr;
+	return 0;
 }
 
 /* The untranslated bytes of section SHNDX, or NULL (with a diagnostic the

@@ -1,7 +1,8 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 /*
  * api-test: the library's promises that do not depend on a fixture's
- * contents.  Usage: api-test FIXTURE, where FIXTURE has critical sections.
+ * contents.  Usage: api-test FIXTURE [TEXT_ADDR], where FIXTURE has critical
+ * sections.
  *
  * - rseqelf_open_mem on a file's bytes gives what rseqelf_open gives, and
  *   does not keep the buffer (it is overwritten and freed before the handle
@@ -10,7 +11,9 @@
  *   "NAME: ", and do not need an error struct;
  * - rseqelf_close (NULL) is harmless;
  * - a valid ELF file without rseq sections opens with no c.s.;
- * - several threads, each with its own handles, read identical results.
+ * - several threads, each with its own handles, read identical results;
+ * - with TEXT_ADDR (hex, from readelf -S), the reference section is .text
+ *   at that address.
  * Prints "ok"/"FAIL" per check; exit 0 when all pass.
  */
 #include <errno.h>
@@ -197,8 +200,8 @@ main (int argc, char **argv)
 	long bad = 0;
 	int i;
 
-	if (argc != 2) {
-		fprintf (stderr, "usage: api-test FIXTURE\n");
+	if (argc != 2 && argc != 3) {
+		fprintf (stderr, "usage: api-test FIXTURE [TEXT_ADDR]\n");
 		return 2;
 	}
 	fixture = argv[1];
@@ -216,6 +219,17 @@ main (int argc, char **argv)
 		return 1;
 	result (rseqelf_cs_count (h) > 0, "fixture has c.s.");
 	result (strcmp (rseqelf_name (h), fixture) == 0, "name is the path");
+	if (argc == 3) {
+		const char *ref_name = NULL;
+		uint64_t ref_addr = 0;
+		int rc = rseqelf_reference_section (h, &ref_name, &ref_addr);
+
+		result (rc == 0 && strcmp (ref_name, ".text") == 0
+			&& ref_addr == strtoull (argv[2], NULL, 16),
+			"reference section %s at %#llx, readelf says .text at %s",
+			rc == 0 ? ref_name : "(none)",
+			(unsigned long long) ref_addr, argv[2]);
+	}
 	copy = malloc (size);
 	memcpy (copy, bytes, size);
 	hm = rseqelf_open_mem (copy, size, fixture, 0, &err);
