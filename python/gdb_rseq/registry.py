@@ -9,11 +9,10 @@ query time: a relocation (PIE at `run', ASLR, attach) costs one bias
 computation, not a rebuild, and 100k c.s. load in one pass over the
 reader's result.
 
-GDB 13's Python has no load-bias API.  The bias is the difference between
-where GDB put a section of the objfile (`maint info sections -all-objects',
-one call for all objfiles) and that section's address in the file's section
-headers.  It is recomputed lazily after anything that can move an objfile:
-a new or freed objfile, a new process (pid change), an exit.
+Where the tables and the load bias come from is objfiles.py's business;
+the bias is recomputed lazily after anything that can move an objfile: a
+new or freed objfile, a new process (pid change), an exit.  Exits are
+derived (exits.py) when a c.s. is first looked at.
 
 A c.s. missing from the tables (JIT code, stripped or garbage-collected
 tables) is learned from the descriptor a thread armed: see
@@ -23,20 +22,14 @@ learn_from_memory.
 import bisect
 import collections
 import operator
-import os
-import re
 import struct
 
 import gdb
 
 from . import log
-
-try:
-    import _gdb_rseq
-except ImportError as e:  # the loader put it on sys.path; say so plainly
-    raise ImportError("gdb-rseq: cannot load its native module _gdb_rseq "
-                      "(%s); load gdb-rseq through its loader, "
-                      "gdb-rseq.py" % e) from e
+from . import objfiles
+from . import target
+from .exits import derive_exits
 
 
 class Exit(collections.namedtuple("Exit", "ip kind")):
@@ -100,22 +93,15 @@ class CriticalSection:
                                            self.objfile))
 
 
-# The same fields as _gdb_rseq.CriticalSection, for c.s. read from memory.
-_RawCS = collections.namedtuple(
-    "_RawCS", "start_ip post_commit_ip abort_ip descriptor signature flags "
-    "version exits has_call has_syscall")
-
-
 class _Entry:
-    """The c.s. of one objfile, in the file's address space, sorted."""
+    """The c.s. of one objfile, in the file's address space, sorted: an
+    objfiles.Tables and the load bias now applied to it."""
 
-    def __init__(self, objfile, filename, raw, source, elf_type,
-                 ref_section=None, ref_addr=None, diagnostics=(),
-                 derive=False):
+    def __init__(self, objfile, tables):
         self.objfile = objfile
-        self.filename = filename
-        self.path = None                # the local file, when read from one
-        self.raw = raw                  # sorted by start_ip
+        self.filename = objfile.filename
+        self.path = tables.path         # the local file, when read from one
+        raw = self.raw = tables.raw     # sorted by start_ip
         if hasattr(raw, "start_ips"):   # _gdb_rseq's lazy sequence
             self.starts = raw.start_ips()
             ends = raw.post_commit_ips()
@@ -123,16 +109,13 @@ class _Entry:
             self.starts = [c.start_ip for c in raw]
             ends = [c.post_commit_ip for c in raw]
         self.max_len = max(map(operator.sub, ends, self.starts), default=0)
-        self.source = source            # the table section, or "memory"
-        self.elf_type = elf_type
-        self.ref_section = ref_section  # a section to measure the bias by
-        self.ref_addr = ref_addr        # its address in the file
-        self.diagnostics = list(diagnostics)
-        self.bias = 0
+        self.source = tables.source
+        self.ref_section = tables.ref_section
+        self.ref_addr = tables.ref_addr
+        self.diagnostics = list(tables.diagnostics)
+        self.bias = tables.bias
         self.cache = {}
-        self.derive = derive            # exits still to be derived
-        # Read from memory before the loader relocated it: read again.
-        self.provisional = False
+        self.provisional = tables.provisional
 
     def set_bias(self, bias):
         if bias != self.bias:
@@ -149,14 +132,11 @@ class _Entry:
             start, end, abort = (r.start_ip + b, r.post_commit_ip + b,
                                  r.abort_ip + b)
             exits = {ip + b: kind for ip, kind in r.exits}
-            has_call, has_syscall = r.has_call, r.has_syscall
-            if self.derive:
-                # Derived here, for the c.s. someone asks about, rather
-                # than for all of them at load time: a file may have 100k.
-                derived, has_call, has_syscall = derive_exits(start, end,
-                                                              abort)
-                for ip in derived:
-                    exits.setdefault(ip, "derived")
+            # Derived here, for the c.s. someone asks about, rather than
+            # for all of them at load time: a file may have 100k.
+            derived, has_call, has_syscall = derive_exits(start, end, abort)
+            for ip in derived:
+                exits.setdefault(ip, "derived")
             cs = CriticalSection(
                 start, end, abort,
                 tuple(Exit(ip, kind) for ip, kind in sorted(exits.items())),
@@ -209,10 +189,10 @@ class Registry:
             return              # separate debug info: its owner has the code
         if objfile in self._entries:
             return
-        entry = _read_objfile(objfile)
-        if entry is None:
+        tables = objfiles.read(objfile)
+        if tables is None:
             return
-        self._entries[objfile] = entry
+        self._entries[objfile] = _Entry(objfile, tables)
         self._dirty = True
         self._changed()
 
@@ -268,15 +248,16 @@ class Registry:
             self._changed()
         for o, e in list(self._entries.items()):
             if e.provisional:
-                fresh = _read_objfile(o)
+                fresh = objfiles.read(o)
                 if fresh is not None:
-                    self._entries[o] = fresh
+                    self._entries[o] = _Entry(o, fresh)
                     self._changed()
+        # Files that are not relocated (ET_EXEC) have no reference section.
         need = [e for e in self._entries.values()
-                if e.ref_section is not None and e.elf_type != _ET_EXEC]
+                if e.ref_section is not None]
         if not need:
             return
-        placed = _runtime_section_addresses(
+        placed = objfiles.section_addresses(
             set(e.ref_section for e in need))
         moved = False
         for e in need:
@@ -306,7 +287,7 @@ class Registry:
         while i >= 0:
             if learned[i].contains(addr):
                 return learned[i]
-            if addr - starts[i] > _MAX_CS_LEN:
+            if addr - starts[i] > objfiles.MAX_CS_LEN:
                 break
             i -= 1
         return None
@@ -368,14 +349,14 @@ class Registry:
         the one the selected thread registered (ptrace), else the
         architecture's usual value."""
         inf = gdb.selected_inferior()
-        order = _byte_order()
+        order = target.byte_order()
         try:
             raw = bytes(inf.read_memory(descriptor_addr, 32))
         except (gdb.MemoryError, gdb.error):
             return None
-        version, flags, start, length, abort = struct.unpack(
-            order + "IIQQQ", raw)
-        if (version != 0 or length == 0 or length > _MAX_CS_LEN
+        version, flags, start, length, abort = objfiles.unpack_descriptor(
+            raw, order)
+        if (version != 0 or length == 0 or length > objfiles.MAX_CS_LEN
                 or start + length > 0xffffffffffffffff
                 or start <= abort < start + length):
             log.info("descriptor %#x is not a valid struct rseq_cs",
@@ -393,9 +374,7 @@ class Registry:
             return None
         expected = signature
         if expected is None:
-            expected = _registered_signature()
-        if expected is None:
-            expected = _DEFAULT_SIGNATURES.get(_arch_name())
+            expected = target.abort_signature()
         if expected is not None and word != expected:
             log.info("descriptor %#x: signature %#x before abort %#x, "
                      "expected %#x", descriptor_addr, word, abort, expected)
@@ -415,433 +394,11 @@ class Registry:
         return cs
 
 
-_ET_EXEC = 2
-_MAX_CS_LEN = 1 << 20       # a longer "c.s." is a corrupt descriptor
-
-# Abort signatures registered by glibc/librseq when a thread has not told us
-# its own (rseq-facts.md); only used to validate descriptors seen in memory.
-_DEFAULT_SIGNATURES = {
-    "i386:x86-64": 0x53053053,
-    "i386": 0x53053053,
-    "aarch64": 0xd428bc00,
-    "powerpc:common64": 0x0fe5000b,
-    "powerpc:common": 0x0fe5000b,
-    "s390:64-bit": 0xb2ff0fff,
-    "s390:31-bit": 0xb2ff0fff,
-    "riscv:rv64": 0xf1401073,
-    "riscv:rv32": 0xf1401073,
-    "loongarch64": 0x002a0010,
-}
-
-
 def _progspace_of(objfile):
     try:
         return objfile.progspace
     except RuntimeError:        # objfile already freed
         return None
-
-
-def _arch_name():
-    try:
-        return gdb.selected_inferior().architecture().name()
-    except (gdb.error, RuntimeError, AttributeError):
-        return None
-
-
-_endian_cache = {}
-
-
-def _byte_order():
-    """"<" or ">" for struct, for the current target."""
-    arch = _arch_name()
-    order = _endian_cache.get(arch)
-    if order is None:
-        text = gdb.execute("show endian", False, True)
-        order = ">" if "big endian" in text else "<"
-        _endian_cache[arch] = order
-    return order
-
-
-def _registered_signature():
-    try:
-        from . import threads
-        st = threads.state(gdb.selected_thread())
-        return st.signature
-    except Exception:           # no thread, no registration: no opinion
-        return None
-
-
-# ---- reading an objfile's tables ---------------------------------------
-
-def _local_path(objfile):
-    """The objfile's file on this machine, or None (target: sysroot,
-    remote file, deleted file)."""
-    name = objfile.filename
-    if name.startswith("target:"):
-        name = name[len("target:"):]
-        # A target: path is local when the target is native.
-        try:
-            conn = gdb.selected_inferior().connection
-            if conn is None or conn.type != "native":
-                return None
-        except (AttributeError, gdb.error):
-            return None
-    if name.endswith(" (deleted)") or not os.path.isfile(name):
-        return None
-    return name
-
-
-def _read_objfile(objfile):
-    path = _local_path(objfile)
-    if path is None:
-        return _read_objfile_memory(objfile)
-    # Exits are derived when a c.s. is first looked at (_Entry.at), with
-    # GDB's disassembler: loading stays proportional to the table size.
-    try:
-        tables = _gdb_rseq.read_file(path, derive=False)
-    except (OSError, ValueError) as e:
-        log.warning("%s", e)
-        return None
-    sections = tables.sections
-    ref_section = ref_addr = None
-    if sections and tables.elf_type != _ET_EXEC:
-        try:
-            ref_section, ref_addr = _reference_section(path)
-        except (OSError, ValueError) as e:
-            log.warning("%s: cannot find its load address: %s", path, e)
-            return None
-    entry = _Entry(objfile, objfile.filename, sections, tables.table,
-                   tables.elf_type, ref_section, ref_addr,
-                   tables.diagnostics, derive=True)
-    entry.path = path
-    if sections:
-        log.info("%s: %d critical section%s from %s", objfile.filename,
-                 len(sections), "" if len(sections) == 1 else "s",
-                 tables.table)
-    return entry
-
-
-def _reference_section(path):
-    """A loaded section of PATH to measure the load bias by: (name, file
-    address).  .text when there is one, else the first allocated section
-    with an address."""
-    best = None
-    for name, addr in _elf_alloc_sections(path):
-        if name == ".text":
-            return name, addr
-        if best is None and addr:
-            best = (name, addr)
-    if best is None:
-        raise ValueError("no allocated section")
-    return best
-
-
-def _elf_alloc_sections(path):
-    """(name, sh_addr) of each SHF_ALLOC section of the ELF file PATH.
-
-    Only the headers are read: this runs for every objfile that has c.s."""
-    with open(path, "rb") as f:
-        ident = f.read(16)
-        if len(ident) < 16 or ident[:4] != b"\x7fELF":
-            raise ValueError("not an ELF file")
-        is64 = ident[4] == 2
-        order = ">" if ident[5] == 2 else "<"
-        if is64:
-            hdr = struct.unpack(order + "HHIQQQIHHHHHH", f.read(48))
-        else:
-            hdr = struct.unpack(order + "HHIIIIIHHHHHH", f.read(36))
-        shoff, shentsize, shnum, shstrndx = hdr[5], hdr[10], hdr[11], hdr[12]
-        if shoff == 0:
-            raise ValueError("no section headers")
-        shfmt = order + ("IIQQQQIIQQ" if is64 else "IIIIIIIIII")
-        shsize = struct.calcsize(shfmt)
-        f.seek(shoff)
-        first = struct.unpack(shfmt, f.read(shsize))
-        # Extended numbering: counts that do not fit live in section 0.
-        if shnum == 0:
-            shnum = first[5]
-        if shstrndx == 0xffff:
-            shstrndx = first[6]
-        if shentsize < shsize or shnum > 65536 * 16:
-            raise ValueError("bad section header table")
-        f.seek(shoff)
-        blob = f.read(shentsize * shnum)
-        shdrs = [struct.unpack_from(shfmt, blob, i * shentsize)
-                 for i in range(len(blob) // shentsize)]
-        if shstrndx >= len(shdrs):
-            raise ValueError("bad section name table index")
-        strtab = shdrs[shstrndx]
-        f.seek(strtab[4])
-        names = f.read(strtab[5])
-    out = []
-    for sh in shdrs:
-        if sh[2] & 0x2:     # SHF_ALLOC
-            end = names.find(b"\0", sh[0])
-            out.append((names[sh[0]:end if end >= 0 else None]
-                        .decode("ascii", "replace"), sh[3]))
-    return out
-
-
-_SECTION_HEAD = re.compile(r"^(?:Exec|Object) file: `(.*)', file type")
-_SECTION_LINE = re.compile(
-    r"^\s*\[\s*\d+\]\s+0x([0-9a-f]+)->0x[0-9a-f]+ at 0x[0-9a-f]+: (\S+)")
-
-
-def _runtime_section_addresses(names):
-    """{(objfile filename, section name): run-time address} for sections
-    called one of NAMES in every objfile of the current program space."""
-    text = gdb.execute("maint info sections -all-objects " + " ".join(
-        sorted(names)), False, True)
-    out = {}
-    current = None
-    for line in text.splitlines():
-        m = _SECTION_HEAD.match(line)
-        if m:
-            current = m.group(1)
-            continue
-        m = _SECTION_LINE.match(line)
-        if m and current is not None:
-            out.setdefault((current, m.group(2)), int(m.group(1), 16))
-    return out
-
-
-# ---- reading the tables from the inferior's memory -------------------
-
-_TABLE_SECTIONS = ("__rseq_cs_ptr_array", "__rseq_cs", "__rseq_table")
-_EXIT_SECTIONS = ("__rseq_exit_point_array", "__rseq_exit_point")
-
-_SECTION_FULL = re.compile(
-    r"^\s*\[\s*\d+\]\s+0x([0-9a-f]+)->0x([0-9a-f]+) at 0x([0-9a-f]+): "
-    r"(\S+)(.*)$")
-
-
-def _objfile_sections(filename, names=()):
-    """{name: (lo, hi, file offset, alloc)} of FILENAME's sections (only
-    those called one of NAMES, if given) where GDB has put them now."""
-    text = gdb.execute("maint info sections -all-objects " + " ".join(names),
-                       False, True)
-    out = {}
-    current = None
-    for line in text.splitlines():
-        m = _SECTION_HEAD.match(line)
-        if m:
-            current = m.group(1)
-            continue
-        if current != filename:
-            continue
-        m = _SECTION_FULL.match(line)
-        if m:
-            out.setdefault(m.group(4), (int(m.group(1), 16),
-                                        int(m.group(2), 16),
-                                        int(m.group(3), 16),
-                                        "ALLOC" in m.group(5)))
-    return out
-
-
-def _memory_bias(sections, read, order):
-    """The load bias of an objfile known only from memory: its first
-    PT_LOAD maps the file from offset 0, ELF and program headers included,
-    so the allocated section with the lowest file offset gives the run-time
-    address of the ELF header, whose program headers give the link-time
-    address of that segment."""
-    alloc = [(off, lo) for lo, hi, off, is_alloc in sections.values()
-             if is_alloc and off and lo]
-    if not alloc:
-        return None
-    off, lo = min(alloc)
-    base = lo - off
-    ident = read(base, base + 64)
-    if ident[:4] != b"\x7fELF":
-        return None
-    if ident[4] == 2:
-        phoff, = struct.unpack_from(order + "Q", ident, 32)
-        phentsize, phnum = struct.unpack_from(order + "HH", ident, 54)
-        fmt = order + "IIQQQQQQ"      # type flags offset vaddr ...
-    else:
-        phoff, = struct.unpack_from(order + "I", ident, 28)
-        phentsize, phnum = struct.unpack_from(order + "HH", ident, 42)
-        fmt = order + "IIII"          # type offset vaddr paddr
-    if phnum == 0 or phnum > 512 or phentsize < struct.calcsize(fmt):
-        return None
-    phdrs = read(base + phoff, base + phoff + phentsize * phnum)
-    for i in range(phnum):
-        ph = struct.unpack_from(fmt, phdrs, i * phentsize)
-        p_type, p_offset, p_vaddr = ((ph[0], ph[2], ph[3]) if ident[4] == 2
-                                     else (ph[0], ph[1], ph[2]))
-        if p_type == 1 and p_offset == 0:       # PT_LOAD
-            return (base - p_vaddr) & 0xffffffffffffffff
-    return None
-
-
-def _read_objfile_memory(objfile):
-    """The tables of an objfile whose file is not readable here (a remote
-    target with a target: sysroot).  Its rseq sections are allocated and
-    writable, so the loaded copy holds them.  Before the dynamic loader has
-    relocated the objfile they hold link-time addresses (or, from lld,
-    zeros); after, run-time ones.  Both are brought back to link-time
-    addresses, like a file's tables, and the entry is re-read at a later
-    stop while it could not tell."""
-    # Most objfiles have no rseq tables: ask GDB about those sections
-    # first, and for the whole section list only when there are some.
-    if not any(n in _objfile_sections(objfile.filename,
-                                      _TABLE_SECTIONS)
-               for n in _TABLE_SECTIONS):
-        return _Entry(objfile, objfile.filename, [], None, None)
-    sections = _objfile_sections(objfile.filename)
-    table = next(n for n in _TABLE_SECTIONS if n in sections)
-    inf = gdb.selected_inferior()
-    order = _byte_order()
-
-    def read(lo, hi):
-        return bytes(inf.read_memory(lo, hi - lo)) if hi > lo else b""
-
-    try:
-        bias = _memory_bias(sections, read, order)
-    except (gdb.MemoryError, gdb.error, struct.error):
-        bias = None
-    if bias is None:
-        # Typically GDB has not placed the objfile yet (a remote program
-        # before GDB relocates it): try again at the next query.
-        log.info("%s: its load address is not known yet; rseq tables not "
-                 "read", objfile.filename)
-        entry = _Entry(objfile, objfile.filename, [], None, None)
-        entry.provisional = True
-        return entry
-    lo, hi = sections[table][:2]
-    # Where the objfile's code lies, at run time and at link time: a value
-    # in one range or the other says whether the loader relocated it.
-    spans = [(l, h) for l, h, _o, is_alloc in sections.values()
-             if is_alloc and h > l]
-    span_lo = min(l for l, h in spans)
-    span_hi = max(h for l, h in spans)
-
-    def to_link(values):
-        """VALUES as link-time addresses, or None when they are neither
-        run-time nor link-time addresses of this objfile (not relocated
-        yet by lld's loader, corrupt)."""
-        if all(span_lo <= v < span_hi for v in values):
-            return [v - bias for v in values]
-        if all(span_lo - bias <= v < span_hi - bias for v in values):
-            return list(values)
-        return None
-
-    raw, diags, provisional = [], [], False
-    try:
-        data = read(lo, hi)
-        if table == "__rseq_cs_ptr_array":
-            ptrs = [p for (p,) in struct.iter_unpack(
-                order + "Q", data[:len(data) // 8 * 8])]
-            links = to_link(ptrs) if ptrs else []
-            if links is None:
-                provisional, links = True, []
-            descs = [(p, read(p + bias, p + bias + 32)) for p in links]
-        else:
-            descs = [(lo - bias + off, data[off:off + 32])
-                     for off in range(0, len(data) // 32 * 32, 32)
-                     if any(data[off:off + 32])]
-        declared = collections.defaultdict(set)
-        for name in _EXIT_SECTIONS:
-            if name in sections:
-                pairs = read(*sections[name][:2])
-                vals = [v for (v,) in struct.iter_unpack(
-                    order + "Q", pairs[:len(pairs) // 16 * 16])]
-                links = to_link(vals) if vals else []
-                if links is None:
-                    provisional, links = True, []
-                for i in range(0, len(links) - 1, 2):
-                    declared[links[i]].add(links[i + 1])
-        for addr, d in descs:
-            version, flags, start, length, abort = struct.unpack(
-                order + "IIQQQ", d)
-            if version != 0 or length == 0 or length > _MAX_CS_LEN:
-                diags.append(_Diag("warning", addr,
-                                   "invalid descriptor in memory"))
-                continue
-            links = to_link([start, abort])
-            if links is None:
-                provisional = True
-                continue
-            start, abort = links
-            end = start + length
-            try:
-                sig = struct.unpack(order + "I", read(abort + bias - 4,
-                                                      abort + bias))[0]
-            except (gdb.MemoryError, gdb.error):
-                sig = None
-            exits = tuple((x, "declared")
-                          for x in sorted(declared.get(start, ()))
-                          if x not in (end, abort))
-            raw.append(_RawCS(start, end, abort, addr, sig, flags, version,
-                              exits, False, False))
-    except (gdb.MemoryError, gdb.error) as e:
-        log.warning("%s: cannot read rseq tables from memory: %s",
-                    objfile.filename, e)
-        return None
-    raw.sort(key=lambda r: r.start_ip)
-    log.info("%s: %d critical section%s from %s in memory%s",
-             objfile.filename, len(raw), "" if len(raw) == 1 else "s", table,
-             " (not relocated yet: read again later)" if provisional else "")
-    entry = _Entry(objfile, objfile.filename, raw, table + " (memory)", None,
-                   ref_section=table, ref_addr=lo - bias, diagnostics=diags,
-                   derive=True)
-    entry.bias = bias
-    entry.provisional = provisional
-    return entry
-
-
-_Diag = collections.namedtuple("_Diag", "severity ip msg")
-
-
-# ---- exits derived with GDB's disassembler -----------------------------
-
-_HEX = re.compile(r"\b0x([0-9a-fA-F]+)\b")
-# Conditional and unconditional direct branches, by architecture family.
-_BRANCH = re.compile(
-    r"^(?:j[a-z]*|loop[a-z]*|b|b\.[a-z]+|b[a-z]{1,4}|cbn?z|tbn?z|"
-    r"br[a-z]*|bn?e[a-z]*|beqz|bnez|bgez|bltz|blez|bgtz)$")
-_CALL = re.compile(r"^(?:call[a-z]*|bl|blr|jal|jalr|bras?l?|brasl)$")
-_SYSCALL = re.compile(r"^(?:syscall|sysenter|int|svc|ecall|sc|scv)$")
-
-
-def derive_exits(start, end, abort):
-    """Exits of [START, END) found by disassembling it with GDB: the targets
-    of direct branches that leave the range (other than END and ABORT).
-    Returns (sorted exit addresses, has_call, has_syscall)."""
-    try:
-        arch = gdb.selected_inferior().architecture()
-        insns = arch.disassemble(start, end - 1)
-    except (gdb.error, gdb.MemoryError, RuntimeError):
-        return [], False, False
-    exits = set()
-    has_call = has_syscall = False
-    for insn in insns:
-        text = insn["asm"].strip()
-        if not text:
-            continue
-        parts = text.split(None, 1)
-        mnem = parts[0].lower()
-        # Prefixes ("bnd jmp", "notrack jmp", "rep ...") precede the verb.
-        if mnem in ("bnd", "notrack", "rep", "repz", "repnz", "lock",
-                    "cs", "ds") and len(parts) > 1:
-            parts = parts[1].split(None, 1)
-            mnem = parts[0].lower()
-        if _SYSCALL.match(mnem):
-            has_syscall = True
-            continue
-        if _CALL.match(mnem):
-            has_call = True
-            continue
-        if not _BRANCH.match(mnem) or len(parts) < 2:
-            continue
-        if parts[1].lstrip().startswith("*"):
-            continue    # indirect: its "# 0x..." comment is no target
-        targets = _HEX.findall(parts[1].split("<", 1)[0])
-        if not targets:
-            continue
-        target = int(targets[-1], 16)
-        if not start <= target < end and target not in (end, abort):
-            exits.add(target)
-    return sorted(exits), has_call, has_syscall
 
 
 # ---- the registry and its events ---------------------------------------

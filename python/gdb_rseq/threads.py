@@ -26,6 +26,7 @@ import gdb
 import _gdb_rseq
 
 from . import registry as _registry
+from . import target
 
 ThreadRseq = collections.namedtuple(
     "ThreadRseq",
@@ -178,7 +179,7 @@ def area(thread):
 
 
 def _read(inf, addr, fmt):
-    order = _registry._byte_order()
+    order = target.byte_order()
     size = struct.calcsize(order + fmt)
     return struct.unpack(order + fmt, bytes(inf.read_memory(addr, size)))
 
@@ -197,7 +198,7 @@ def write_rseq_cs(thread, value):
     a = area(thread)
     if a is None:
         raise gdb.error("thread %d has no rseq registration" % thread.num)
-    order = _registry._byte_order()
+    order = target.byte_order()
     thread.inferior.write_memory(a + _RSEQ_CS, struct.pack(order + "Q",
                                                            value))
 

@@ -1,0 +1,365 @@
+# SPDX-License-Identifier: LGPL-2.1-or-later
+"""Where an objfile's rseq tables come from, and where GDB put the objfile.
+
+An objfile whose file is on this machine is read by librseqelf (through
+_gdb_rseq).  One known only to a remote target (a target: sysroot) is read
+from the inferior's memory: its rseq sections are allocated, so the loaded
+copy holds them.
+
+GDB 13's Python has no load-bias API.  The bias is the difference between
+where GDB put a section of the objfile (`maint info sections', one call
+for all objfiles) and that section's address in the file's section
+headers.  Tables keep the file's own addresses; the registry applies the
+bias.
+"""
+
+import collections
+import os
+import re
+import struct
+
+import gdb
+
+from . import log
+from . import target
+
+try:
+    import _gdb_rseq
+except ImportError as e:  # the loader put it on sys.path; say so plainly
+    raise ImportError("gdb-rseq: cannot load its native module _gdb_rseq "
+                      "(%s); load gdb-rseq through its loader, "
+                      "gdb-rseq.py" % e) from e
+
+MAX_CS_LEN = 1 << 20        # a longer "c.s." is a corrupt descriptor
+
+_ET_EXEC = 2
+_TABLE_SECTIONS = ("__rseq_cs_ptr_array", "__rseq_cs", "__rseq_table")
+_EXIT_SECTIONS = ("__rseq_exit_point_array", "__rseq_exit_point")
+
+Tables = collections.namedtuple(
+    "Tables", "raw source ref_section ref_addr diagnostics path bias "
+    "provisional")
+Tables.__doc__ = """An objfile's c.s. in the file's own address space.
+
+raw: sorted by start_ip, each with the fields of _gdb_rseq.CriticalSection
+(exits not derived yet).  source: the table section ("... (memory)" when
+read from memory), None when there is none.  ref_section, ref_addr: a
+section to measure the load bias by and its address in the file (None:
+the file is not relocated).  diagnostics: the reader's findings.  path:
+the local file, None when read from memory.  bias: the load bias already
+known.  provisional: read from memory before the loader relocated it:
+read again at a later stop."""
+
+# The same fields as _gdb_rseq.CriticalSection, for c.s. read from memory.
+_RawCS = collections.namedtuple(
+    "_RawCS", "start_ip post_commit_ip abort_ip descriptor signature flags "
+    "version exits has_call has_syscall")
+
+_Diag = collections.namedtuple("_Diag", "severity ip msg")
+
+# Where GDB placed a section: [lo, hi), its file offset, SEC_ALLOC or not.
+_Placed = collections.namedtuple("_Placed", "lo hi offset alloc")
+
+
+def _no_tables(provisional=False):
+    return Tables([], None, None, None, (), None, 0, provisional)
+
+
+def unpack_descriptor(data, order):
+    """(version, flags, start_ip, post_commit_offset, abort_ip) of the
+    32-byte struct rseq_cs DATA, in byte order ORDER."""
+    return struct.unpack(order + "IIQQQ", data)
+
+
+def read(objfile):
+    """OBJFILE's Tables, or None (with a warning) when they cannot be
+    read."""
+    path = _local_path(objfile)
+    if path is None:
+        return _read_memory(objfile)
+    return _read_file(objfile, path)
+
+
+def _local_path(objfile):
+    """The objfile's file on this machine, or None (target: sysroot,
+    remote file, deleted file)."""
+    name = objfile.filename
+    if name.startswith("target:"):
+        name = name[len("target:"):]
+        # A target: path is local when the target is native.
+        try:
+            conn = gdb.selected_inferior().connection
+            if conn is None or conn.type != "native":
+                return None
+        except (AttributeError, gdb.error):
+            return None
+    if name.endswith(" (deleted)") or not os.path.isfile(name):
+        return None
+    return name
+
+
+def _read_file(objfile, path):
+    # Exits are derived by the registry, with GDB's disassembler, when a
+    # c.s. is first looked at: loading stays proportional to the table.
+    try:
+        tables = _gdb_rseq.read_file(path, derive=False)
+    except (OSError, ValueError) as e:
+        log.warning("%s", e)
+        return None
+    sections = tables.sections
+    ref_section = ref_addr = None
+    if sections and tables.elf_type != _ET_EXEC:
+        try:
+            ref_section, ref_addr = _reference_section(path)
+        except (OSError, ValueError) as e:
+            log.warning("%s: cannot find its load address: %s", path, e)
+            return None
+    if sections:
+        log.info("%s: %d critical section%s from %s", objfile.filename,
+                 len(sections), "" if len(sections) == 1 else "s",
+                 tables.table)
+    return Tables(sections, tables.table, ref_section, ref_addr,
+                  tables.diagnostics, path, 0, False)
+
+
+def _reference_section(path):
+    """A loaded section of PATH to measure the load bias by: (name, file
+    address).  .text when there is one, else the first allocated section
+    with an address."""
+    best = None
+    for name, addr in _elf_alloc_sections(path):
+        if name == ".text":
+            return name, addr
+        if best is None and addr:
+            best = (name, addr)
+    if best is None:
+        raise ValueError("no allocated section")
+    return best
+
+
+def _elf_alloc_sections(path):
+    """(name, sh_addr) of each SHF_ALLOC section of the ELF file PATH.
+
+    Only the headers are read: this runs for every objfile that has c.s."""
+    with open(path, "rb") as f:
+        ident = f.read(16)
+        if len(ident) < 16 or ident[:4] != b"\x7fELF":
+            raise ValueError("not an ELF file")
+        is64 = ident[4] == 2
+        order = ">" if ident[5] == 2 else "<"
+        if is64:
+            hdr = struct.unpack(order + "HHIQQQIHHHHHH", f.read(48))
+        else:
+            hdr = struct.unpack(order + "HHIIIIIHHHHHH", f.read(36))
+        shoff, shentsize, shnum, shstrndx = hdr[5], hdr[10], hdr[11], hdr[12]
+        if shoff == 0:
+            raise ValueError("no section headers")
+        shfmt = order + ("IIQQQQIIQQ" if is64 else "IIIIIIIIII")
+        shsize = struct.calcsize(shfmt)
+        f.seek(shoff)
+        first = struct.unpack(shfmt, f.read(shsize))
+        # Extended numbering: counts that do not fit live in section 0.
+        if shnum == 0:
+            shnum = first[5]
+        if shstrndx == 0xffff:
+            shstrndx = first[6]
+        if shentsize < shsize or shnum > 65536 * 16:
+            raise ValueError("bad section header table")
+        f.seek(shoff)
+        blob = f.read(shentsize * shnum)
+        shdrs = [struct.unpack_from(shfmt, blob, i * shentsize)
+                 for i in range(len(blob) // shentsize)]
+        if shstrndx >= len(shdrs):
+            raise ValueError("bad section name table index")
+        strtab = shdrs[shstrndx]
+        f.seek(strtab[4])
+        names = f.read(strtab[5])
+    out = []
+    for sh in shdrs:
+        if sh[2] & 0x2:     # SHF_ALLOC
+            end = names.find(b"\0", sh[0])
+            out.append((names[sh[0]:end if end >= 0 else None]
+                        .decode("ascii", "replace"), sh[3]))
+    return out
+
+
+# ---- where GDB put the sections ----------------------------------------
+
+_SECTION_HEAD = re.compile(r"^(?:Exec|Object) file: `(.*)', file type")
+_SECTION_LINE = re.compile(
+    r"^\s*\[\s*\d+\]\s+0x([0-9a-f]+)->0x([0-9a-f]+) at 0x([0-9a-f]+): "
+    r"(\S+)(.*)$")
+
+
+def _placed_sections(names=(), filename=None):
+    """{(objfile filename, section name): _Placed} for the sections called
+    one of NAMES (all when empty) of every objfile of the current program
+    space, or only of FILENAME's."""
+    text = gdb.execute("maint info sections -all-objects "
+                       + " ".join(sorted(names)), False, True)
+    out = {}
+    current = None
+    for line in text.splitlines():
+        m = _SECTION_HEAD.match(line)
+        if m:
+            current = m.group(1)
+            continue
+        if current is None or (filename is not None and current != filename):
+            continue
+        m = _SECTION_LINE.match(line)
+        if m:
+            out.setdefault((current, m.group(4)),
+                           _Placed(int(m.group(1), 16), int(m.group(2), 16),
+                                   int(m.group(3), 16),
+                                   "ALLOC" in m.group(5)))
+    return out
+
+
+def section_addresses(names):
+    """{(objfile filename, section name): run-time address} for sections
+    called one of NAMES in every objfile of the current program space."""
+    return {key: p.lo for key, p in _placed_sections(names).items()}
+
+
+# ---- reading the tables from the inferior's memory -------------------
+
+def _memory_bias(sections, read, order):
+    """The load bias of an objfile known only from memory: its first
+    PT_LOAD maps the file from offset 0, ELF and program headers included,
+    so the allocated section with the lowest file offset gives the run-time
+    address of the ELF header, whose program headers give the link-time
+    address of that segment.  (librseqelf cannot help: the section headers
+    it reads are not loaded.)"""
+    alloc = [(p.offset, p.lo) for p in sections.values()
+             if p.alloc and p.offset and p.lo]
+    if not alloc:
+        return None
+    off, lo = min(alloc)
+    base = lo - off
+    ident = read(base, base + 64)
+    if ident[:4] != b"\x7fELF":
+        return None
+    if ident[4] == 2:
+        phoff, = struct.unpack_from(order + "Q", ident, 32)
+        phentsize, phnum = struct.unpack_from(order + "HH", ident, 54)
+        fmt = order + "IIQQQQQQ"      # type flags offset vaddr ...
+    else:
+        phoff, = struct.unpack_from(order + "I", ident, 28)
+        phentsize, phnum = struct.unpack_from(order + "HH", ident, 42)
+        fmt = order + "IIII"          # type offset vaddr paddr
+    if phnum == 0 or phnum > 512 or phentsize < struct.calcsize(fmt):
+        return None
+    phdrs = read(base + phoff, base + phoff + phentsize * phnum)
+    for i in range(phnum):
+        ph = struct.unpack_from(fmt, phdrs, i * phentsize)
+        p_type, p_offset, p_vaddr = ((ph[0], ph[2], ph[3]) if ident[4] == 2
+                                     else (ph[0], ph[1], ph[2]))
+        if p_type == 1 and p_offset == 0:       # PT_LOAD
+            return (base - p_vaddr) & 0xffffffffffffffff
+    return None
+
+
+def _read_memory(objfile):
+    """The tables of an objfile whose file is not readable here.  Before
+    the dynamic loader has relocated the objfile its rseq sections hold
+    link-time addresses (or, from lld, zeros); after, run-time ones.  Both
+    are brought back to link-time addresses, like a file's tables, and the
+    tables are marked provisional while they could not tell."""
+    # Most objfiles have no rseq tables: ask GDB about those sections
+    # first, and for the whole section list only when there are some.
+    name = objfile.filename
+    if not _placed_sections(_TABLE_SECTIONS, name):
+        return _no_tables()
+    sections = {sec: p for (_f, sec), p in
+                _placed_sections((), name).items()}
+    table = next(n for n in _TABLE_SECTIONS if n in sections)
+    inf = gdb.selected_inferior()
+    order = target.byte_order()
+
+    def read(lo, hi):
+        return bytes(inf.read_memory(lo, hi - lo)) if hi > lo else b""
+
+    try:
+        bias = _memory_bias(sections, read, order)
+    except (gdb.MemoryError, gdb.error, struct.error):
+        bias = None
+    if bias is None:
+        # Typically GDB has not placed the objfile yet (a remote program
+        # before GDB relocates it): try again at the next query.
+        log.info("%s: its load address is not known yet; rseq tables not "
+                 "read", name)
+        return _no_tables(provisional=True)
+    lo, hi = sections[table][:2]
+    # Where the objfile's code lies, at run time and at link time: a value
+    # in one range or the other says whether the loader relocated it.
+    spans = [(p.lo, p.hi) for p in sections.values() if p.alloc and p.hi > p.lo]
+    span_lo = min(l for l, h in spans)
+    span_hi = max(h for l, h in spans)
+
+    def to_link(values):
+        """VALUES as link-time addresses, or None when they are neither
+        run-time nor link-time addresses of this objfile (not relocated
+        yet by lld's loader, corrupt)."""
+        if all(span_lo <= v < span_hi for v in values):
+            return [v - bias for v in values]
+        if all(span_lo - bias <= v < span_hi - bias for v in values):
+            return list(values)
+        return None
+
+    raw, diags, provisional = [], [], False
+    try:
+        data = read(lo, hi)
+        if table == "__rseq_cs_ptr_array":
+            ptrs = [p for (p,) in struct.iter_unpack(
+                order + "Q", data[:len(data) // 8 * 8])]
+            links = to_link(ptrs) if ptrs else []
+            if links is None:
+                provisional, links = True, []
+            descs = [(p, read(p + bias, p + bias + 32)) for p in links]
+        else:
+            descs = [(lo - bias + off, data[off:off + 32])
+                     for off in range(0, len(data) // 32 * 32, 32)
+                     if any(data[off:off + 32])]
+        declared = collections.defaultdict(set)
+        for sec in _EXIT_SECTIONS:
+            if sec in sections:
+                pairs = read(*sections[sec][:2])
+                vals = [v for (v,) in struct.iter_unpack(
+                    order + "Q", pairs[:len(pairs) // 16 * 16])]
+                links = to_link(vals) if vals else []
+                if links is None:
+                    provisional, links = True, []
+                for i in range(0, len(links) - 1, 2):
+                    declared[links[i]].add(links[i + 1])
+        for addr, d in descs:
+            version, flags, start, length, abort = unpack_descriptor(d,
+                                                                     order)
+            if version != 0 or length == 0 or length > MAX_CS_LEN:
+                diags.append(_Diag("warning", addr,
+                                   "invalid descriptor in memory"))
+                continue
+            links = to_link([start, abort])
+            if links is None:
+                provisional = True
+                continue
+            start, abort = links
+            end = start + length
+            try:
+                sig = struct.unpack(order + "I", read(abort + bias - 4,
+                                                      abort + bias))[0]
+            except (gdb.MemoryError, gdb.error):
+                sig = None
+            exits = tuple((x, "declared")
+                          for x in sorted(declared.get(start, ()))
+                          if x not in (end, abort))
+            raw.append(_RawCS(start, end, abort, addr, sig, flags, version,
+                              exits, False, False))
+    except (gdb.MemoryError, gdb.error) as e:
+        log.warning("%s: cannot read rseq tables from memory: %s", name, e)
+        return None
+    raw.sort(key=lambda r: r.start_ip)
+    log.info("%s: %d critical section%s from %s in memory%s",
+             name, len(raw), "" if len(raw) == 1 else "s", table,
+             " (not relocated yet: read again later)" if provisional else "")
+    return Tables(raw, table + " (memory)", table, lo - bias, diags, None,
+                  bias, provisional)
