@@ -198,7 +198,8 @@ fail:
 
 static const char *const tables_fields[] = {
 	"name", "machine", "machine_name", "elf_class", "big_endian",
-	"elf_type", "table", "sections", "diagnostics", "derived", NULL
+	"elf_type", "table", "sections", "diagnostics", "derived",
+	"reference_section", NULL
 };
 static struct record_desc tables_desc = {
 	"_gdb_rseq.Tables",
@@ -207,7 +208,10 @@ static struct record_desc tables_desc = {
 	"file's own (unrelocated) addresses.  `machine' is\n"
 	"the EM_* number, `elf_class' 32 or 64, `elf_type' the ET_* number,\n"
 	"`table' the section the critical sections came from (None when the\n"
-	"file has none), `derived' whether exits were derived by disassembly.",
+	"file has none), `derived' whether exits were derived by disassembly,\n"
+	"`reference_section' a (name, address) pair of the section to measure\n"
+	"the load bias by (.text, else the first allocated section with an\n"
+	"address), None when the file has none.",
 	tables_fields, NULL, 0,
 };
 
@@ -435,7 +439,9 @@ tables_to_python (rseqelf *h, int derive)
 						      Py_tp_alloc);
 	struct cs_list *sections = (struct cs_list *) alloc (cs_list_type, 0);
 	PyObject *diags = NULL;
-	PyObject *v[10];
+	PyObject *v[11];
+	const char *ref_name;
+	uint64_t ref_addr;
 
 	if (sections == NULL) {
 		rseqelf_close (h);
@@ -461,6 +467,13 @@ tables_to_python (rseqelf *h, int derive)
 	v[7] = (PyObject *) sections;
 	v[8] = diags;
 	v[9] = PyBool_FromLong (derive && rseqelf_can_derive_for (h));
+	if (rseqelf_reference_section (h, &ref_name, &ref_addr) == 0) {
+		v[10] = Py_BuildValue ("(NK)", PyUnicode_DecodeFSDefault (ref_name),
+				       (unsigned long long) ref_addr);
+	} else {
+		Py_INCREF (Py_None);
+		v[10] = Py_None;
+	}
 	return record_new (&tables_desc, v);
 fail:
 	Py_DECREF (sections);

@@ -8,7 +8,8 @@ copy holds them.
 
 GDB 13's Python has no load-bias API.  The bias is the difference between
 where GDB put a section of the objfile (`maint info sections', one call
-for all objfiles) and that section's address in the file's section
+for all objfiles) and that section's address in the file: librseqelf names
+that section (Tables.reference_section) from its own pass over the section
 headers.  Tables keep the file's own addresses; the registry applies the
 bias.
 """
@@ -109,78 +110,17 @@ def _read_file(objfile, path):
     sections = tables.sections
     ref_section = ref_addr = None
     if sections and tables.elf_type != _ET_EXEC:
-        try:
-            ref_section, ref_addr = _reference_section(path)
-        except (OSError, ValueError) as e:
-            log.warning("%s: cannot find its load address: %s", path, e)
+        if tables.reference_section is None:
+            log.warning("%s: cannot find its load address: no allocated "
+                        "section", path)
             return None
+        ref_section, ref_addr = tables.reference_section
     if sections:
         log.info("%s: %d critical section%s from %s", objfile.filename,
                  len(sections), "" if len(sections) == 1 else "s",
                  tables.table)
     return Tables(sections, tables.table, ref_section, ref_addr,
                   tables.diagnostics, path, 0, False)
-
-
-def _reference_section(path):
-    """A loaded section of PATH to measure the load bias by: (name, file
-    address).  .text when there is one, else the first allocated section
-    with an address."""
-    best = None
-    for name, addr in _elf_alloc_sections(path):
-        if name == ".text":
-            return name, addr
-        if best is None and addr:
-            best = (name, addr)
-    if best is None:
-        raise ValueError("no allocated section")
-    return best
-
-
-def _elf_alloc_sections(path):
-    """(name, sh_addr) of each SHF_ALLOC section of the ELF file PATH.
-
-    Only the headers are read: this runs for every objfile that has c.s."""
-    with open(path, "rb") as f:
-        ident = f.read(16)
-        if len(ident) < 16 or ident[:4] != b"\x7fELF":
-            raise ValueError("not an ELF file")
-        is64 = ident[4] == 2
-        order = ">" if ident[5] == 2 else "<"
-        if is64:
-            hdr = struct.unpack(order + "HHIQQQIHHHHHH", f.read(48))
-        else:
-            hdr = struct.unpack(order + "HHIIIIIHHHHHH", f.read(36))
-        shoff, shentsize, shnum, shstrndx = hdr[5], hdr[10], hdr[11], hdr[12]
-        if shoff == 0:
-            raise ValueError("no section headers")
-        shfmt = order + ("IIQQQQIIQQ" if is64 else "IIIIIIIIII")
-        shsize = struct.calcsize(shfmt)
-        f.seek(shoff)
-        first = struct.unpack(shfmt, f.read(shsize))
-        # Extended numbering: counts that do not fit live in section 0.
-        if shnum == 0:
-            shnum = first[5]
-        if shstrndx == 0xffff:
-            shstrndx = first[6]
-        if shentsize < shsize or shnum > 65536 * 16:
-            raise ValueError("bad section header table")
-        f.seek(shoff)
-        blob = f.read(shentsize * shnum)
-        shdrs = [struct.unpack_from(shfmt, blob, i * shentsize)
-                 for i in range(len(blob) // shentsize)]
-        if shstrndx >= len(shdrs):
-            raise ValueError("bad section name table index")
-        strtab = shdrs[shstrndx]
-        f.seek(strtab[4])
-        names = f.read(strtab[5])
-    out = []
-    for sh in shdrs:
-        if sh[2] & 0x2:     # SHF_ALLOC
-            end = names.find(b"\0", sh[0])
-            out.append((names[sh[0]:end if end >= 0 else None]
-                        .decode("ascii", "replace"), sh[3]))
-    return out
 
 
 # ---- where GDB put the sections ----------------------------------------
