@@ -7,9 +7,11 @@
 #     the manual, and the man page documents no other option;
 #   - every GDB command under the rseq prefixes is in the manual and in
 #     gdb-rseq(7) (when the extension is built);
+#   - the librseqelf example of the manual and of librseqelf(3) builds
+#     and runs;
 #   - makeinfo and groff produce no warnings.
 # Run by `make check' in doc/ with top_srcdir, top_builddir, srcdir,
-# RSEQELF_MAN_LINKS, MAKEINFO and GDB in the environment.
+# RSEQELF_MAN_LINKS, MAKEINFO, GDB and CC in the environment.
 set -u
 srcdir=${srcdir:-.}
 top_srcdir=${top_srcdir:-..}
@@ -121,6 +123,43 @@ if [ -f "$loader" ] && [ -n "${GDB:-}" ]; then
 	echo "GDB: $(wc -l < "$tmp/gdb-cmds") commands checked"
 else
 	echo "SKIP: extension not built ($loader); GDB commands not checked"
+fi
+
+# --- the librseqelf example -------------------------------------------
+# The manual's and the man page's example program must build warning-free
+# against the library of this build and behave as the text says.
+libdir=$top_builddir/libelf-reader/.libs
+if [ -n "${CC:-}" ] && [ -f "$libdir/librseqelf.so" ]; then
+	sed -n '/^@node librseqelf Example/,/^@end example/p' "$texi" |
+		sed -n '/^@example/,/^@end example/p' | sed '1d;$d' |
+		sed 's/@{/{/g; s/@}/}/g; s/@@/@/g' > "$tmp/texi-example.c"
+	# The first .nf/.fi block of EXAMPLES, with roff's escapes undone.
+	sed -n '/^\.SH EXAMPLES/,/^\.SH SEE ALSO/p' "$man3" |
+		sed -n '/^\.nf/,/^\.fi/p' | sed '/^\.fi/q' | sed '1d;$d' |
+		sed 's/\\e/\\/g; s/\\-/-/g' > "$tmp/man-example.c"
+	printf 'not an ELF file\n' > "$tmp/not-elf"
+	for ex in texi-example man-example; do
+		if ! $CC -std=gnu11 -Wall -Wextra -Werror \
+			-I"$top_srcdir/libelf-reader/include" \
+			-o "$tmp/$ex" "$tmp/$ex.c" "$libdir/librseqelf.so" \
+			-Wl,-rpath,"$libdir" > "$tmp/$ex.cc" 2>&1; then
+			fail "the $ex program does not build:"
+			cat "$tmp/$ex.cc"
+			continue
+		fi
+		# A valid ELF file without rseq tables: nothing printed, 0.
+		out=$("$tmp/$ex" "$tmp/$ex" 2>&1)
+		[ $? -eq 0 ] && [ -z "$out" ] ||
+			fail "$ex on an ELF file without rseq tables: status/output '$out'"
+		# Not an ELF file: "FILE: reason" on stderr, status 2.
+		out=$("$tmp/$ex" "$tmp/not-elf" 2>&1 >/dev/null)
+		st=$?
+		[ $st -eq 2 ] && case $out in "$tmp/not-elf: "*) true ;; *) false ;; esac ||
+			fail "$ex on a non-ELF file: status $st, stderr '$out'"
+	done
+	echo "librseqelf examples: built and run"
+else
+	echo "SKIP: librseqelf not built or CC unset; examples not checked"
 fi
 
 # --- warnings ---------------------------------------------------------
