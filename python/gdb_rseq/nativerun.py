@@ -157,6 +157,42 @@ class _Held:
         return False
 
 
+# Address -> the enabled breakpoints with an enabled location there;
+# None when a breakpoint changed since it was built.  Every step asks
+# for its resume PC, and walking each breakpoint's locations costs more
+# than the rest of the step's bookkeeping.
+_bp_addresses = None
+
+
+def _breakpoint_addresses():
+    global _bp_addresses
+    if _bp_addresses is None:
+        found = {}
+        for bp in gdb.breakpoints():
+            if (not bp.is_valid() or not bp.enabled
+                    or bp.type not in (gdb.BP_BREAKPOINT,
+                                       gdb.BP_HARDWARE_BREAKPOINT)):
+                continue
+            for loc in getattr(bp, "locations", ()):
+                if loc.enabled and loc.address is not None:
+                    found.setdefault(loc.address, []).append(bp)
+        _bp_addresses = found
+    return _bp_addresses
+
+
+def _breakpoints_changed(bp):
+    global _bp_addresses
+    # The step watchpoint changes at every step (enabled, hit, disabled)
+    # and has no location to disable.
+    if bp is not _step_wp.wp:
+        _bp_addresses = None
+
+
+gdb.events.breakpoint_created.connect(_breakpoints_changed)
+gdb.events.breakpoint_modified.connect(_breakpoints_changed)
+gdb.events.breakpoint_deleted.connect(_breakpoints_changed)
+
+
 class _ResumePCClear:
     """Disable every breakpoint with an enabled location at the resume PC.
 
@@ -170,13 +206,8 @@ class _ResumePCClear:
         self.disabled = []
 
     def __enter__(self):
-        for bp in gdb.breakpoints():
-            if (not bp.is_valid() or not bp.enabled
-                    or bp.type not in (gdb.BP_BREAKPOINT,
-                                       gdb.BP_HARDWARE_BREAKPOINT)):
-                continue
-            if any(loc.enabled and loc.address == self.pc
-                   for loc in getattr(bp, "locations", ())):
+        for bp in _breakpoint_addresses().get(self.pc, ()):
+            if bp.is_valid() and bp.enabled:
                 bp.enabled = False
                 self.disabled.append(bp)
         return self
