@@ -35,8 +35,8 @@ class _Index:
 
     A "stepi 1000" looks up every PC it stops at and every predicted
     successor: the registry's own lookup re-checks load biases each time,
-    this one bisects a list rebuilt when registry.generation moves (each
-    command first asks the registry once, which notices relocations)."""
+    this one bisects a list rebuilt when the registry's generation moves
+    (each command first refreshes it, which notices relocations)."""
 
     def __init__(self):
         self.generation = None
@@ -44,8 +44,8 @@ class _Index:
         self.starts = []
         self.sections = []
 
-    def refresh(self, pc):
-        registry.lookup(pc)
+    def refresh(self):
+        # The module attribute first brings load biases up to date.
         gen, ps = registry.generation, gdb.current_progspace()
         if gen != self.generation or ps is not self.progspace:
             self.sections = list(registry.sections())
@@ -53,8 +53,10 @@ class _Index:
             self.generation, self.progspace = gen, ps
 
     def lookup(self, addr):
-        if registry.generation != self.generation:
-            self.refresh(addr)
+        # Within a command only objfile events change the set; they move
+        # the generation without a relocation check.
+        if registry.registry.generation != self.generation:
+            self.refresh()
         i = bisect.bisect_right(self.starts, addr) - 1
         if i >= 0 and self.sections[i].contains(addr):
             return self.sections[i]
@@ -112,33 +114,28 @@ def _function_key(frame):
     return (sym.name, sym.symtab.filename if sym.symtab else None, sym.line)
 
 
-def _address_width():
-    try:
-        return 2 * gdb.lookup_type("void").pointer().sizeof
-    except gdb.error:
-        return 16
-
-
-def print_stop(start_frame, start_function):
+def print_stop(start_frame, start_function, frame_info="auto"):
     """Print the stop the way GDB prints the end of a stepi: the source
     line alone (prefixed by the PC when it is mid-line) while in the same
-    frame and function, else the frame line and the source line."""
+    frame and function, else the frame line and the source line.
+    FRAME_INFO is the user's "print frame-info", which overrides both."""
     # GDB selected the innermost frame when the thread stopped.
     frame = gdb.newest_frame()
-    text = gdb.execute("frame", to_string=True)
-    first, _, rest = text.partition("\n")
-    if first.startswith("#0"):
-        first = first[2:].lstrip()
-    sal = frame.find_sal()
     same = (start_frame is not None and start_frame.is_valid()
             and frame == start_frame
             and _function_key(frame) == start_function)
-    if same and sal.symtab is not None and rest:
-        if frame.pc() != sal.pc:
-            gdb.write("0x%0*x\t" % (_address_width(), frame.pc()))
-        gdb.write(rest)
+    if same and frame_info == "auto":
+        # GDB's own printing of the source line alone, mid-line PC and
+        # missing symtab included; and "frame" does not evaluate the
+        # arguments of a frame line nobody sees (half of its cost).
+        cmd = "with print frame-info source-line -- frame"
     else:
-        gdb.write(first + "\n" + rest)
+        cmd = "frame"
+    text = gdb.execute(cmd, to_string=True)
+    # A stop prints the frame without the "#0  " of "frame".
+    if text.startswith("#0"):
+        text = text[2:].lstrip(" ")
+    gdb.write(text)
     gdb.execute("display", to_string=False)
 
 
@@ -209,6 +206,12 @@ def _step_atomic(thread, frame, over_calls):
     cs = _index.lookup(pc)
     if cs is not None:
         return _restart(thread, frame, cs)
+    if not (over_calls or _index.starts
+            or nativerun.others_running(thread)):
+        # No section anywhere: wherever the instruction goes, it is a
+        # plain step.  (A branch can reach any section, so with even one
+        # known the instruction must be decoded.)
+        return nativerun.single_step(thread, pc)
     pred = predict.successors(frame, pc)
     if over_calls and pred.kind == predict.CALL:
         return _over_call(thread, frame, pred)
@@ -314,8 +317,8 @@ def instruction_step(arg, over_calls):
                            "the selected thread has exited.")
     stepper = _STEPPERS[step_mode()]
     start_frame = gdb.newest_frame()
-    _index.refresh(int(start_frame.pc()))
-    start_function = _function_key(start_frame)
+    _index.refresh()
+    start_function = None
     out = None
     global _quiet
     # "stepi N" resumes the thread N times; each resume may move it to
@@ -326,9 +329,10 @@ def instruction_step(arg, over_calls):
         for i in range(count):
             _quiet = i < count - 1
             if i > 0:
+                start_frame = gdb.newest_frame()
+            if not _quiet:
                 # Like GDB, the printing compares the end of the last
                 # step with its start.
-                start_frame = gdb.newest_frame()
                 start_function = _function_key(start_frame)
             out = stepper(thread, start_frame, over_calls)
             if not out.ours:
@@ -341,7 +345,8 @@ def instruction_step(arg, over_calls):
     if out is None:
         return
     if out.ours:
-        print_stop(start_frame, start_function)
+        print_stop(start_frame, start_function,
+                   gdb.parameter("print frame-info"))
     elif out.output:
         gdb.write(out.output)
 
