@@ -1,0 +1,218 @@
+#! /bin/sh
+# Exits derived on several threads.  x86 files with at least twice
+# CS_PER_THREAD (derive.c) critical sections are decoded on up to one
+# thread per CPU, each with its own caches, then judged in c.s. order on
+# the calling thread: what rseq-readelf prints must not depend on how many
+# threads there were.  A generated file of 20000 c.s. mixes the cases
+# that produce exits and findings; its output pinned to one CPU (one
+# thread) must be byte-identical to an unrestricted run's, and both must
+# list the exits and findings the generator put there.
+. "${srcdir:-.}/test-lib.sh"
+
+ncs=20000
+as=$(as_for x86_64)
+ld=$(ld_for x86_64)
+if test "${HAVE_OPCODES-}" != yes; then
+	skip "built without libopcodes: no exits are derived"
+	rt_finish
+fi
+if test -z "$as" || test -z "$ld" || ! have nm; then
+	skip "no x86-64 assembler, linker or nm"
+	rt_finish
+fi
+if ! have taskset || ! have nproc; then
+	skip "no taskset or nproc"
+	rt_finish
+fi
+if test "$(nproc)" -lt 2; then
+	skip "one CPU: decoding cannot be split"
+	rt_finish
+fi
+
+# C.s. N is of kind N % 5:
+#   0  jne to a declared exit          exit "declared" (found both ways)
+#   1  jne to an undeclared exit       exit "derived", a warning
+#   2  call to a function outside      exit "derived", two warnings
+#   3  declared exit no branch reaches exit "declared", a note
+#   4  indirect jmp                    no exit, a note
+# The immediate repeats every 7 c.s., so some bodies are identical (the
+# reuse of whole bodies) and most differ only in it (the reuse of
+# instruction shapes).  The symbols s, p, a, x name what the check below
+# needs the addresses of.
+gen () {
+	cat <<'EOF'
+	.section .note.GNU-stack, "", @progbits
+	.globl rseq_fixture_entry
+	.text
+rseq_fixture_entry:
+	xor %eax, %eax
+	ret
+callee:
+	ret
+EOF
+	awk -v n="$ncs" 'BEGIN {
+		for (i = 0; i < n; i++) {
+			k = i % 5
+			print "\t.text"
+			print "s" i ":"
+			print "\tmovl $" (i % 7) * 1000 ", %eax"
+			if (k == 0 || k == 1)
+				print "\tjne x" i
+			else if (k == 2)
+				print "\tcall callee"
+			else if (k == 3)
+				print "\tnop"
+			else
+				print "\tjmp *%rax"
+			print "\taddl $1, %eax"
+			print "p" i ":"
+			print "\tret"
+			print "x" i ":"
+			print "\tret"
+			print "\t.byte 0x0f, 0xb9, 0x3d"
+			print "\t.long 0x53053053"
+			print "a" i ":"
+			print "\tjmp s" i
+			print "\t.section __rseq_cs, \"aw\""
+			print "\t.balign 32"
+			print "d" i ":"
+			print "\t.long 0, 0"
+			print "\t.quad s" i ", p" i " - s" i ", a" i
+			print "\t.section __rseq_cs_ptr_array, \"aw\""
+			print "\t.quad d" i
+			if (k == 0 || k == 3) {
+				print "\t.section __rseq_exit_point_array, \"aw\""
+				print "\t.quad s" i ", x" i
+			}
+		}
+	}'
+}
+
+f=$work/many
+if ! gen >$f.s || ! $as -o $f.o $f.s \
+    || ! $ld -pie -e rseq_fixture_entry -o $f $f.o; then
+	not_ok "$ncs c.s.: does not build"
+	rt_finish
+fi
+nm $f >$f.nm
+
+# run NAME OUT [PREFIX...]: rseq-readelf --json on the file, run under
+# PREFIX, into OUT; passes if it exits 0.
+run () {
+	r_name=$1 r_out=$2
+	shift 2
+	r_st=0
+	"$@" "$RSEQ_READELF" --json $f >$r_out 2>$r_out.err || r_st=$?
+	if test $r_st -eq 0; then
+		ok "$r_name"
+	else
+		cat $r_out.err
+		not_ok "$r_name: exit $r_st"
+	fi
+}
+run "one thread" $f.one.json taskset -c 0
+run "all CPUs" $f.all.json
+
+if cmp $f.one.json $f.all.json; then
+	ok "one thread and all CPUs print the same"
+else
+	diff $f.one.json $f.all.json | head -20
+	not_ok "one thread and all CPUs print the same"
+fi
+
+# The exits and findings the generator put in each c.s.
+check "exits and findings as generated" "$PYTHON3" - $f.all.json $f.nm $ncs <<'EOF'
+import json, sys
+
+out = json.load(open(sys.argv[1]))
+sym = {}
+for line in open(sys.argv[2]):
+    parts = line.split()
+    if len(parts) == 3:
+        sym[parts[2]] = int(parts[0], 16)
+n = int(sys.argv[3])
+table = "__rseq_exit_point_array"
+
+by_start = {c["start_ip"]: c for c in out["critical_sections"]}
+diags = {(d["severity"], d["ip"], d["message"]) for d in out["diagnostics"]}
+bad = 0
+
+def fail(msg):
+    global bad
+    bad += 1
+    if bad <= 10:
+        print(msg)
+
+if len(out["critical_sections"]) != n:
+    fail("%d c.s. read, not %d" % (len(out["critical_sections"]), n))
+expected_diags = set()
+for i in range(n):
+    k = i % 5
+    s, p, x = sym["s%d" % i], sym["p%d" % i], sym["x%d" % i]
+    rng = "[0x%x, 0x%x)" % (s, p)
+    branch = s + 5          # after the 5-byte movl
+    if k == 0:
+        exits = [(x, "declared")]
+    elif k == 1:
+        exits = [(x, "derived")]
+        expected_diags.add(("warning", x,
+            "exit 0x%x, reached by the branch at 0x%x, is not declared in %s"
+            % (x, branch, table)))
+    elif k == 2:
+        c = sym["callee"]
+        exits = [(c, "derived")]
+        expected_diags.add(("warning", branch,
+            "call inside the critical section %s: call 0x%x" % (rng, c)))
+        expected_diags.add(("warning", c,
+            "exit 0x%x, reached by the branch at 0x%x, is not declared in %s"
+            % (c, branch, table)))
+    elif k == 3:
+        exits = [(x, "declared")]
+        expected_diags.add(("note", x,
+            "declared exit 0x%x is not the target of any branch in the "
+            "critical section %s" % (x, rng)))
+    else:
+        exits = []
+        expected_diags.add(("note", branch,
+            "indirect branch in the critical section %s: jmp *%%rax: its "
+            "target is not known from the file" % rng))
+    c = by_start.get(s)
+    if c is None:
+        fail("c.s. %d at 0x%x: not listed" % (i, s))
+        continue
+    got = [(e["ip"], e["kind"]) for e in c["exits"]]
+    if got != exits:
+        fail("c.s. %d at 0x%x: exits %s, expected %s" % (i, s, got, exits))
+for d in sorted(expected_diags - diags)[:5]:
+    fail("missing: %s" % (d,))
+for d in sorted(diags - expected_diags)[:5]:
+    fail("unexpected: %s" % (d,))
+if len(diags) != len(out["diagnostics"]):
+    fail("a diagnostic is repeated")
+print("%d c.s., %d diagnostics checked, %d problems"
+      % (n, len(expected_diags), bad))
+sys.exit(1 if bad else 0)
+EOF
+
+# That the unrestricted run did split: the reader starts its decoding
+# threads with clone3/clone and CLONE_THREAD, and only then.
+# LeakSanitizer cannot run under ptrace: leaks are left to the runs above.
+if ! have strace || ! strace -qq -o /dev/null true 2>/dev/null; then
+	skip "threads started: strace is missing or cannot trace"
+else
+	threads () {
+		ASAN_OPTIONS=${ASAN_OPTIONS:+$ASAN_OPTIONS:}detect_leaks=0 \
+		strace -f -qq -e trace=clone,clone3 -o $f.trace "$@" \
+			"$RSEQ_READELF" --json $f >/dev/null 2>&1 || return 1
+		grep -c CLONE_THREAD $f.trace
+	}
+	t1=$(threads taskset -c 0) t2=$(threads)
+	echo "threads started: $t1 pinned to one CPU, $t2 on $(nproc) CPUs"
+	if test "$t1" = 0 && test -n "$t2" && test "$t2" -ge 1; then
+		ok "threads started only with several CPUs"
+	else
+		not_ok "threads started only with several CPUs"
+	fi
+fi
+
+rt_finish
