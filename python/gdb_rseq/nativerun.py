@@ -258,8 +258,9 @@ def command_done():
 def others_running(thread):
     """Whether another thread of THREAD's inferior is running (non-stop
     mode)."""
-    return any(t != thread and t.is_running()
-               for t in thread.inferior.threads())
+    threads = thread.inferior.threads()
+    return len(threads) > 1 and any(t != thread and t.is_running()
+                                    for t in threads)
 
 
 def single_step(thread, pc=None, successors=None):
