@@ -121,8 +121,9 @@ def print_stop(start_frame, start_function, frame_info="auto"):
     FRAME_INFO is the user's "print frame-info", which overrides both."""
     # GDB selected the innermost frame when the thread stopped.
     frame = gdb.newest_frame()
-    same = (start_frame is not None and start_frame.is_valid()
-            and frame == start_frame
+    # Equal frame ids mean the start frame is still the innermost one:
+    # no is_valid(), which searches the stack for a frame that is gone.
+    same = (start_frame is not None and frame == start_frame
             and _function_key(frame) == start_function)
     if same and frame_info == "auto":
         # GDB's own printing of the source line alone, mid-line PC and
