@@ -75,10 +75,18 @@ def unpack_descriptor(data, order):
 def read(objfile):
     """OBJFILE's Tables, or None (with a warning) when they cannot be
     read."""
+    if objfile.filename.startswith(_VDSO_PREFIX):
+        # The kernel's vDSO has no rseq tables, and asking GDB where its
+        # sections are costs more than the rest of a start-up together.
+        return _no_tables()
     path = _local_path(objfile)
     if path is None:
         return _read_memory(objfile)
     return _read_file(objfile, path)
+
+
+# How GDB names the objfile it reads from the vDSO's image in memory.
+_VDSO_PREFIX = "system-supplied DSO at "
 
 
 def _local_path(objfile):
