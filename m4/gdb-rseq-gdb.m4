@@ -40,6 +40,12 @@ GDB_PYTHON_CPPFLAGS="-I$GDB_PYTHON_INCLUDEDIR"
 dnl One build serves every Python 3 from 3.7 on: the module uses only the
 dnl limited API.
 GDB_RSEQ_EXT_SUFFIX=".abi3.so"
+dnl GDB never writes Python bytecode caches, so `make install' compiles the
+dnl package with an interpreter of the same version (same bytecode).
+AC_PATH_PROGS([GDB_PYTHON_INTERP], [python$GDB_PYTHON_VERSION], [no])
+AS_IF([test "x$GDB_PYTHON_INTERP" = xno],
+  [AC_MSG_WARN([python$GDB_PYTHON_VERSION was not found; the installed package will be compiled by GDB at every start])
+   GDB_PYTHON_INTERP=:])
 AC_SUBST([GDB_PYTHON_VERSION])
 AC_SUBST([GDB_PYTHON_INCLUDEDIR])
 AC_SUBST([GDB_PYTHON_CPPFLAGS])
