@@ -5,7 +5,7 @@
    without bfd's symbols, which the reader does not use: the mode of each
    c.s. comes from the file's mapping symbols ($a, $t, $d), or from bit 0
    of its function symbols when stripped.  Read once per derivation, then
-   only looked up, from any worker.  */
+   only looked up, by the decoder.  */
 #include "derive.h"
 
 #include <stdlib.h>

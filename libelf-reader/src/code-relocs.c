@@ -5,7 +5,7 @@
    its bytes then say nothing of its target, and taking them at their
    word would report an exit that is not there.  The relocations of the
    code sections are read once per derivation, sorted, then looked up for
-   each branch, from any worker.  */
+   each branch, by the decoder.  */
 #include "derive.h"
 
 #include <stdlib.h>
@@ -78,7 +78,7 @@ rd_load_coderels(struct deriver *d)
 /* 1 + the index of a relocation in [FROM, TO) of the section being
    decoded, or 0.  */
 uint32_t
-rd_find_coderel(const struct worker *d, uint64_t from, uint64_t to)
+rd_find_coderel(const struct decoder *d, uint64_t from, uint64_t to)
 {
 	size_t lo = 0, hi = d->ncoderels;
 

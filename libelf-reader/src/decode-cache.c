@@ -8,8 +8,8 @@
    and immediate) that fall through.  Each keeps a decoding only when
    libopcodes' own decoding says it may be reused, and each has a fixed
    size: a table that grew with the file cost more in page faults than it
-   saved once every body differed.  They belong to one worker: no
-   locking.  */
+   saved once every body differed.  They belong to the decoder, which
+   one derivation uses at a time: no locking.  */
 #include "derive.h"
 
 #include <stdlib.h>
@@ -41,7 +41,7 @@ rd_body_hash(const unsigned char *p, uint64_t n)
 #define BODY_BITS 10
 
 static struct body *
-body_slot(const struct worker *d, uint64_t hash)
+body_slot(const struct decoder *d, uint64_t hash)
 {
 	if (d->bodies == NULL)
 		return NULL;
@@ -50,7 +50,7 @@ body_slot(const struct worker *d, uint64_t hash)
 
 /* The decoding kept of a body with the bytes and mode of KEY, or NULL.  */
 const struct body *
-rd_body_find(const struct worker *w, const struct body *key)
+rd_body_find(const struct decoder *w, const struct body *key)
 {
 	const struct body *b = body_slot(w, key->hash);
 
@@ -64,7 +64,7 @@ rd_body_find(const struct worker *w, const struct body *key)
 /* Keep body NB for reuse.  Failing to (for lack of memory) only costs
    speed.  */
 void
-rd_body_add(struct worker *d, const struct body *nb)
+rd_body_add(struct decoder *d, const struct body *nb)
 {
 	struct body *b;
 
@@ -147,7 +147,7 @@ fits_rel(int64_t rel)
 /* Keep the decoding just made of the LEN bytes at P.  Failing to (for
    lack of memory) only costs speed.  */
 void
-rd_icache_add(struct worker *d, const unsigned char *p, size_t len,
+rd_icache_add(struct decoder *d, const unsigned char *p, size_t len,
 	   struct classified cl)
 {
 	struct icache *ic = &d->ic;
@@ -209,7 +209,7 @@ rd_icache_add(struct worker *d, const unsigned char *p, size_t len,
 
 /* Put in d->in and d->info what decoding E at PC prints and fills in.  */
 void
-rd_icache_replay(struct worker *d, const struct icache_ent *e, bfd_vma pc)
+rd_icache_replay(struct decoder *d, const struct icache_ent *e, bfd_vma pc)
 {
 	struct insn *in = &d->in;
 	const char *t = d->ic.text + e->text;
@@ -390,7 +390,7 @@ rd_x86_shape(const unsigned char *p, size_t avail, bool mode64,
 #define SHAPE_BITS 11
 
 static struct shape_ent *
-shape_slot(const struct worker *d, const unsigned char key[15], size_t len)
+shape_slot(const struct decoder *d, const unsigned char key[15], size_t len)
 {
 	uint64_t h = fnv1a(key, 15) ^ len;
 
@@ -400,7 +400,7 @@ shape_slot(const struct worker *d, const unsigned char key[15], size_t len)
 /* Whether an instruction of shape KEY and length LEN was found to fall
    through.  */
 bool
-rd_shape_find(const struct worker *w, const unsigned char key[15], size_t len)
+rd_shape_find(const struct decoder *w, const unsigned char key[15], size_t len)
 {
 	const struct shape_ent *se;
 
@@ -413,7 +413,7 @@ rd_shape_find(const struct worker *w, const unsigned char key[15], size_t len)
 /* Keep shape KEY of length LEN as falling through.  Returns false when
    the table could not be made.  */
 bool
-rd_shape_add(struct worker *w, const unsigned char key[15], size_t len)
+rd_shape_add(struct decoder *w, const unsigned char key[15], size_t len)
 {
 	struct shape_ent *se;
 
@@ -428,7 +428,7 @@ rd_shape_add(struct worker *w, const unsigned char key[15], size_t len)
 }
 
 void
-rd_caches_free(struct worker *w)
+rd_caches_free(struct decoder *w)
 {
 	free(w->bodies);
 	free(w->ic.ents);

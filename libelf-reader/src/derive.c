@@ -9,10 +9,10 @@
 
    This file is the driver: it decodes each c.s. into the instructions
    that change the flow (decode-cache.c spares libopcodes, reached through
-   opcodes.c, what it already decoded), then judges them.  x86 c.s. are
-   decoded on several threads when there are many; findings and exits are
-   then made in c.s. order on the calling thread, so that the result
-   never depends on the split.  */
+   opcodes.c, what it already decoded), then judges them in c.s. order.
+   All of it runs on the calling thread: decoding on worker threads was
+   measured to gain nothing on a 100k-c.s. file, and a library that GDB
+   loads should not start threads in GDB's process.  */
 #include "internal.h"
 
 #include <stdio.h>
@@ -20,9 +20,6 @@
 #include <string.h>
 
 #ifdef HAVE_OPCODES
-#include <sched.h>
-#include <signal.h>
-#include <unistd.h>
 #include "derive.h"
 #endif
 
@@ -120,7 +117,7 @@ rd_cmp_secaddr(const void *a, const void *b)
 #define ADDR_MARK '\x01'
 
 static int
-keep_text(struct worker *d, const struct insn *in, uint32_t *where)
+keep_text(struct decoder *d, const struct insn *in, uint32_t *where)
 {
 	const char *t = in->text;
 	size_t n = strlen(t), skip = 0, k = 0;
@@ -158,7 +155,7 @@ keep_text(struct worker *d, const struct insn *in, uint32_t *where)
 /* The text kept at W->text + OFF, with the addresses it prints for an
    instruction at PC.  */
 static const char *
-insn_text(const struct worker *w, uint32_t off, uint64_t pc, char *buf,
+insn_text(const struct decoder *w, uint32_t off, uint64_t pc, char *buf,
 	  size_t size)
 {
 	const char *t = w->text + off, *rels;
@@ -194,7 +191,7 @@ far_branch(const char *t)
 /* Decode the instruction at PC: its length, or 0 or less when it cannot
    be decoded; what it does to the flow in *CL.  */
 static int
-decode_insn(struct worker *d, bfd_vma pc, struct classified *cl)
+decode_insn(struct decoder *d, bfd_vma pc, struct classified *cl)
 {
 	unsigned em = d->r->h->machine;
 	const unsigned char *p = NULL;
@@ -271,7 +268,7 @@ decode_insn(struct worker *d, bfd_vma pc, struct classified *cl)
    for reuse only if its decoding depends on nothing but its bytes: every
    instruction inside the range, no absolute branch.  */
 static int
-decode(struct worker *d, uint64_t start, uint64_t end, struct body *b,
+decode(struct decoder *d, uint64_t start, uint64_t end, struct body *b,
        bool *reusable)
 {
 	unsigned em = d->r->h->machine;
@@ -334,11 +331,10 @@ decode(struct worker *d, uint64_t start, uint64_t end, struct body *b,
 	return 0;
 }
 
-/* Decode c.s. K, or find the decoding of identical bytes.  Runs in
-   worker threads: it reads the reader and the deriver, writes only W and
+/* Decode c.s. K, or find the decoding of identical bytes, into
    d->dec[K].  Returns -1 only when out of memory.  */
 static int
-decode_cs(struct worker *w, size_t k)
+decode_cs(struct decoder *w, size_t k)
 {
 	struct deriver *d = w->d;
 	const rseqelf *h = w->r->h;
@@ -387,13 +383,12 @@ decode_cs(struct worker *w, size_t k)
 	dec->n = b->n;
 	dec->truncated = b->truncated;
 	dec->stop = b->stop;
-	dec->worker = w - d->workers;
 	return 0;
 }
 
-/* Judge the branches of c.s. K, decoded: derived exits and findings, in
-   c.s. order whatever thread decoded it.  Returns -1 only when out of
-   memory.  */
+/* Judge the branches of c.s. K, decoded: derived exits and findings.
+   Called in c.s. order, which is the order of the findings.  Returns -1
+   only when out of memory.  */
 static int
 judge_cs(struct deriver *d, size_t k)
 {
@@ -401,7 +396,7 @@ judge_cs(struct deriver *d, size_t k)
 	rseqelf *h = r->h;
 	struct cs_int *c = &h->cs[k];
 	const struct csdec *dec = &d->dec[k];
-	const struct worker *w = &d->workers[dec->worker];
+	const struct decoder *w = &d->decoder;
 	uint64_t start = c->pub.start_ip, end = c->pub.post_commit_ip;
 	size_t first_derived = r->nex;
 
@@ -483,7 +478,7 @@ judge_cs(struct deriver *d, size_t k)
 }
 
 static int
-worker_init(struct worker *w, struct deriver *d)
+decoder_init(struct decoder *w, struct deriver *d)
 {
 	const struct arch_map *am = d->am;
 	const rseqelf *h = d->r->h;
@@ -500,7 +495,7 @@ worker_init(struct worker *w, struct deriver *d)
 }
 
 static void
-worker_free(struct worker *w)
+decoder_free(struct decoder *w)
 {
 	if (w->print != NULL)
 		disassemble_free_target(&w->info);
@@ -509,104 +504,28 @@ worker_free(struct worker *w)
 	rd_caches_free(w);
 }
 
-static void *
-worker_run(void *arg)
-{
-	struct worker *w = arg;
-	const struct cs_int *cs = w->r->h->cs;
-
-	w->ret = 0;
-	for (size_t k = w->from; k < w->to && w->ret == 0; k++)
-		if (cs[k].range_ok)
-			w->ret = decode_cs(w, k);
-	return NULL;
-}
-
-/* Below this many c.s., a thread costs more than it saves.  */
-#define CS_PER_THREAD 4096
-#define MAX_THREADS 8
-
-/* How many threads may decode the c.s. of H at once.  The x86
-   disassembler keeps its state in disassemble_info since binutils 2.39
-   ("x86: replace global scratch buffer"), the release that brought the
-   styled printer this file tests for; others (arm-dis's mode and IT
-   state, riscv-dis's pc-relative pairs) keep static state: one thread,
-   under the lock.  */
-static size_t
-can_split(const rseqelf *h)
-{
-#ifdef HAVE_OPCODES_STYLED
-	cpu_set_t set;
-	long ncpu = -1;
-	size_t n;
-
-	if (h->machine != EM_X86_64 && h->machine != EM_386)
-		return 1;
-	if (sched_getaffinity(0, sizeof set, &set) == 0)
-		ncpu = CPU_COUNT(&set);
-	if (ncpu < 1)
-		ncpu = sysconf(_SC_NPROCESSORS_ONLN);
-	n = h->ncs / CS_PER_THREAD;
-	if (ncpu < 1 || n < 2)
-		return 1;
-	if (n > (size_t) ncpu)
-		n = ncpu;
-	return n > MAX_THREADS ? MAX_THREADS : n;
-#else
-	(void) h;
-	return 1;
-#endif
-}
-
-/* Decode every c.s., in worker threads when the disassembler allows;
-   then judge them in order, so that exits and findings come out the same
-   whatever the number of threads.  */
+/* Decode every c.s., then judge them in order.  The sections are read
+   first, so that a warning about one that cannot be read comes before
+   the findings of any c.s.  */
 static int
 derive_all(struct deriver *d)
 {
 	struct reader *r = d->r;
 	rseqelf *h = r->h;
-	size_t n = d->nworkers, started = 0;
+	struct decoder *w = &d->decoder;
 	int ret = 0;
 
-	/* Sections load lazily through libelf, which is not thread-safe:
-	   load them here.  validate.c found each c.s.'s section, or said why
-	   there is none.  */
+	/* validate.c found each c.s.'s section, or said why there is none.  */
 	for (size_t k = 0; k < h->ncs; k++)
 		if (h->cs[k].range_ok)
 			d->dec[k].sec = k > 0 && h->cs[k].code_sec == h->cs[k - 1].code_sec
 				&& d->dec[k - 1].sec != NULL ? d->dec[k - 1].sec
 				: rd_sec_bytes(r, h->cs[k].code_sec);
-	for (size_t i = 0; i < n; i++) {
-		d->workers[i].from = h->ncs * i / n;
-		d->workers[i].to = h->ncs * (i + 1) / n;
-		d->workers[i].coderels = d->coderels;
-		d->workers[i].ncoderels = d->ncoderels;
-	}
-	/* The calling thread decodes the first chunk itself.  The others
-	   start with every signal blocked: a signal for the process (GDB's
-	   SIGINT and SIGCHLD) must reach the threads that expect it, not
-	   these.  */
-	if (n > 1) {
-		sigset_t all, old;
-
-		sigfillset(&all);
-		pthread_sigmask(SIG_SETMASK, &all, &old);
-		for (size_t i = 1; i < n; i++, started++)
-			if (pthread_create(&d->workers[i].thread, NULL, worker_run,
-					   &d->workers[i]) != 0)
-				break;
-		pthread_sigmask(SIG_SETMASK, &old, NULL);
-	}
-	worker_run(&d->workers[0]);
-	for (size_t i = 1; i <= started; i++)
-		pthread_join(d->workers[i].thread, NULL);
-	/* A thread that could not start: decode its chunk here.  */
-	for (size_t i = started + 1; i < n; i++)
-		worker_run(&d->workers[i]);
-	for (size_t i = 0; i < n; i++)
-		if (d->workers[i].ret < 0)
-			return -1;
+	w->coderels = d->coderels;
+	w->ncoderels = d->ncoderels;
+	for (size_t k = 0; k < h->ncs && ret == 0; k++)
+		if (h->cs[k].range_ok)
+			ret = decode_cs(w, k);
 	for (size_t k = 0; k < h->ncs && ret == 0; k++)
 		if (h->cs[k].range_ok)
 			ret = judge_cs(d, k);
@@ -619,28 +538,23 @@ rd_derive(struct reader *r, size_t ndeclared)
 	rseqelf *h = r->h;
 	const struct arch_map *am = rd_arch_map(h->machine);
 	struct deriver d = { .r = r, .am = am, .ndeclared = ndeclared };
-	bool locked;
 	int ret = 0;
 
 	if (am == NULL)
 		return 0;
 	d.has_table = r->views[RS_EXITS].shndx != 0;
 	d.table_name = d.has_table ? r->secs[r->views[RS_EXITS].shndx].name : "";
-	d.nworkers = can_split(h);
-	/* Disassemblers with static state take the lock, whatever the
-	   handle.  */
-	locked = d.nworkers == 1;
-	if (locked)
-		rd_opcodes_lock();
-	d.workers = calloc(d.nworkers, sizeof *d.workers);
+	/* Some disassemblers keep state in statics (arm-dis's mode and IT
+	   state, riscv-dis's pc-relative pairs): one derivation at a time,
+	   whatever the handle.  */
+	rd_opcodes_lock();
 	d.dec = calloc(h->ncs ? h->ncs : 1, sizeof *d.dec);
-	if (d.workers == NULL || d.dec == NULL) {
+	if (d.dec == NULL) {
 		ret = -1;
 		goto out;
 	}
-	for (size_t i = 0; i < d.nworkers; i++)
-		if (worker_init(&d.workers[i], &d) < 0)
-			goto out;	/* no disassembler for the machine */
+	if (decoder_init(&d.decoder, &d) < 0)
+		goto out;	/* no disassembler for the machine */
 	if ((h->machine == EM_ARM && rd_load_arm_maps(&d) < 0)
 	    || (h->type == ET_REL && rd_load_coderels(&d) < 0)) {
 		ret = -1;
@@ -648,11 +562,8 @@ rd_derive(struct reader *r, size_t ndeclared)
 	}
 	ret = derive_all(&d);
 out:
-	for (size_t i = 0; d.workers != NULL && i < d.nworkers; i++)
-		worker_free(&d.workers[i]);
-	if (locked)
-		rd_opcodes_unlock();
-	free(d.workers);
+	decoder_free(&d.decoder);
+	rd_opcodes_unlock();
 	free(d.dec);
 	free(d.armmaps);
 	free(d.coderels);

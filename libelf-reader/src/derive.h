@@ -5,14 +5,13 @@
    glue to libopcodes; decode-cache.c keeps decodings for reuse;
    arm-modes.c and code-relocs.c answer the two questions about where an
    instruction sits (which ARM instruction set, which relocation).  They
-   meet in struct worker, one per decoding thread, and struct deriver,
-   one per derivation.  Only built with libopcodes.  */
+   meet in struct decoder, the decoding state, and struct deriver, one
+   per derivation, which holds its decoder.  Only built with libopcodes.  */
 #ifndef RSEQELF_DERIVE_H
 #define RSEQELF_DERIVE_H
 
 #include "internal.h"
 
-#include <pthread.h>
 #include <dis-asm.h>
 
 /* opcodes.c: a machine as libopcodes names it.  */
@@ -134,10 +133,9 @@ struct shape_ent {
 	uint8_t len;		/* 0: an empty slot */
 };
 
-/* The state of one decoding thread.  libopcodes' disassemblers keep
-   their state in disassemble_info, except those that do not (see
-   can_split): each worker has its own, and its own caches.  */
-struct worker {
+/* The decoding state: libopcodes' disassemble_info, what its printer
+   callbacks gather, the decoded instructions and the caches.  */
+struct decoder {
 	struct reader *r;
 	disassembler_ftype print;
 	struct disassemble_info info;
@@ -159,18 +157,14 @@ struct worker {
 	struct shape_ent *shapes;	/* decode-cache.c; NULL until used */
 
 	struct deriver *d;
-	size_t from, to;	/* the c.s. it decodes */
-	int ret;
-	pthread_t thread;
 };
 
-/* How c.s. K decoded: insns[FIRST, FIRST + N) of worker WORKER.  A
+/* How c.s. K decoded: insns[FIRST, FIRST + N) of the decoder.  A
    million c.s. have one each: it is kept small.  */
 struct csdec {
 	const struct sec *sec;	/* the code, NULL when not decoded */
 	uint64_t stop;		/* from start_ip, when truncated */
 	uint32_t first, n;	/* decode() keeps insns[] under 4G entries */
-	uint8_t worker;
 	bool truncated;
 };
 
@@ -190,8 +184,7 @@ struct deriver {
 	size_t ncoderels;
 
 	struct csdec *dec;	/* one per c.s. */
-	struct worker *workers;
-	size_t nworkers;
+	struct decoder decoder;
 };
 
 /* derive.c */
@@ -202,27 +195,27 @@ int rd_cmp_secaddr(const void *a, const void *b);
 const struct arch_map *rd_arch_map(unsigned em);
 void rd_opcodes_lock(void);
 void rd_opcodes_unlock(void);
-int rd_dis_init(struct worker *w, const rseqelf *h, const struct arch_map *am);
+int rd_dis_init(struct decoder *w, const rseqelf *h, const struct arch_map *am);
 void rd_insn_append(struct insn *in, const char *str, size_t n);
 size_t rd_format_addr(bfd_vma addr, char buf[19]);
 
 /* decode-cache.c */
 uint64_t rd_body_hash(const unsigned char *p, uint64_t n);
-const struct body *rd_body_find(const struct worker *w, const struct body *key);
-void rd_body_add(struct worker *w, const struct body *nb);
+const struct body *rd_body_find(const struct decoder *w, const struct body *key);
+void rd_body_add(struct decoder *w, const struct body *nb);
 const struct icache_ent *rd_icache_find(struct icache *ic,
 					const unsigned char *p, size_t avail,
 					bfd_vma pc);
-void rd_icache_replay(struct worker *w, const struct icache_ent *e,
+void rd_icache_replay(struct decoder *w, const struct icache_ent *e,
 		      bfd_vma pc);
-void rd_icache_add(struct worker *w, const unsigned char *p, size_t len,
+void rd_icache_add(struct decoder *w, const unsigned char *p, size_t len,
 		   struct classified cl);
 size_t rd_x86_shape(const unsigned char *p, size_t avail, bool mode64,
 		    unsigned char key[15]);
-bool rd_shape_find(const struct worker *w, const unsigned char key[15],
+bool rd_shape_find(const struct decoder *w, const unsigned char key[15],
 		   size_t len);
-bool rd_shape_add(struct worker *w, const unsigned char key[15], size_t len);
-void rd_caches_free(struct worker *w);
+bool rd_shape_add(struct decoder *w, const unsigned char key[15], size_t len);
+void rd_caches_free(struct decoder *w);
 
 /* arm-modes.c */
 int rd_load_arm_maps(struct deriver *d);
@@ -230,6 +223,6 @@ char rd_arm_mode(const struct deriver *d, uint32_t shndx, uint64_t addr);
 
 /* code-relocs.c */
 int rd_load_coderels(struct deriver *d);
-uint32_t rd_find_coderel(const struct worker *w, uint64_t from, uint64_t to);
+uint32_t rd_find_coderel(const struct decoder *w, uint64_t from, uint64_t to);
 
 #endif /* RSEQELF_DERIVE_H */

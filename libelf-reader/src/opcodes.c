@@ -9,6 +9,7 @@
    versions: the styled printer of binutils 2.39) is in one place.  */
 #include "internal.h"
 
+#include <pthread.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -245,7 +246,7 @@ rd_opcodes_unlock(void)
    into W->in.  Returns -1 when libopcodes has no disassembler for the
    machine.  */
 int
-rd_dis_init(struct worker *w, const rseqelf *h, const struct arch_map *am)
+rd_dis_init(struct decoder *w, const rseqelf *h, const struct arch_map *am)
 {
 	w->print = disassembler(am->arch, h->big_endian,
 				h->elfclass == 64 ? am->mach64 : am->mach32, NULL);
