@@ -194,7 +194,8 @@ for n in $SIZES; do
   $(label "$prev_n") -> $(label "$n") (x$((n / prev_n)) c.s.): $(awk -v a="$rw" -v b="$prev_r" -v c="$rc" -v d="$prev_c" 'BEGIN { printf "wall x%.1f", a / b; if (c != "-" && d > 0) printf ", CPU x%.1f", c / d }')"
 	fi
 	prev_n=$n prev_r=$rw prev_c=$rc
-	rm -f "$f"
+	# The 1M file is 186 MB: one at a time on disk, unless asked to keep.
+	test "$KEEP" = 1 || rm -f "$f"
 done
 test -n "$growth" && echo "rseq-readelf --json growth (10 is linear):$growth"
 exit 0
