@@ -309,26 +309,29 @@ static void
 check_overlaps(struct reader *r)
 {
 	rseqelf *h = r->h;
-	size_t *idx, prev = SIZE_MAX;
+	size_t *idx = NULL, prev = SIZE_MAX;
 
-	idx = malloc((h->ncs ? h->ncs : 1) * sizeof *idx);
-	if (idx == NULL) {
-		h->diag_oom = true;
-		return;
-	}
-	for (size_t i = 0; i < h->ncs; i++)
-		idx[i] = i;
 	/* cs[] is in start order already, except across the sections of an
-	   ET_REL file.  */
-	if (h->type == ET_REL)
+	   ET_REL file: only those need an index sorted by section, which
+	   spares a linked file an array of ncs words.  */
+	if (h->type == ET_REL) {
+		idx = malloc((h->ncs ? h->ncs : 1) * sizeof *idx);
+		if (idx == NULL) {
+			h->diag_oom = true;
+			return;
+		}
+		for (size_t i = 0; i < h->ncs; i++)
+			idx[i] = i;
 		qsort_r(idx, h->ncs, sizeof *idx, cmp_by_sec_start, h->cs);
+	}
+#define IDX(k) (idx != NULL ? idx[k] : (k))
 	for (size_t k = 0; k < h->ncs; k++) {
-		const struct cs_int *c = &h->cs[idx[k]], *p;
+		const struct cs_int *c = &h->cs[IDX(k)], *p;
 
 		if (!c->range_ok)
 			continue;
 		if (prev == SIZE_MAX || h->cs[prev].start_sec != c->start_sec) {
-			prev = idx[k];
+			prev = IDX(k);
 			continue;
 		}
 		p = &h->cs[prev];
@@ -345,8 +348,9 @@ check_overlaps(struct reader *r)
 				ULL(c->pub.start_ip), ULL(c->pub.post_commit_ip),
 				ULL(p->pub.start_ip), ULL(p->pub.post_commit_ip));
 		if (c->pub.post_commit_ip > p->pub.post_commit_ip)
-			prev = idx[k];
+			prev = IDX(k);
 	}
+#undef IDX
 	free(idx);
 }
 
