@@ -98,13 +98,18 @@ enum rs {
 	RS_COUNT
 };
 
-/* A private copy of an rseq section as an array of 64-bit words in host
-   byte order, with relocations applied.  Every rseq table is made of
-   64-bit words (the u32 version/flags pair of a descriptor shares one).  */
+/* An rseq section as an array of 64-bit words in host byte order, with
+   relocations applied.  Every rseq table is made of 64-bit words (the u32
+   version/flags pair of a descriptor shares one).  When the file's words
+   are already in host order and aligned, W points into the file itself
+   and a private copy is made only when a relocation changes a word: GNU ld
+   writes RELATIVE addends in place too, so a PIE's tables, several
+   megabytes for a large program, are usually never copied.  */
 struct view {
 	size_t shndx;		/* 0: the section is absent */
 	uint64_t addr;		/* sh_addr; 0 for ET_REL, whose addresses are offsets */
-	uint64_t *w;
+	const uint64_t *w;
+	uint64_t *copy;		/* W once it is a private copy, else NULL */
 	size_t nw;
 	/* ET_REL only: the section a relocated word points into.  */
 	uint32_t *wsec;
@@ -133,6 +138,7 @@ struct reader {
 	struct view views[RS_COUNT];
 	struct view *last_view;	/* reloc.c: where the last relocation was */
 	bool views_disjoint;
+	bool views_oom;		/* reloc.c: a private copy could not be made */
 	uint64_t image_size;
 
 	struct exit_tmp *ex;

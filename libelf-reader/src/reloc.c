@@ -1,5 +1,5 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
-/* reloc.c: private copies of the rseq sections with relocations applied.
+/* reloc.c: the rseq sections as words, with relocations applied.
 
    GNU ld writes link-time addresses into the tables of a PIE or DSO and
    adds R_*_RELATIVE relocations; lld leaves RELA targets zero and keeps the
@@ -55,17 +55,29 @@ get_place(const struct reader *r, const struct view *v, uint64_t off,
 }
 
 static void
-put_place(const struct reader *r, struct view *v, uint64_t off,
+put_place(struct reader *r, struct view *v, uint64_t off,
 	  unsigned size, uint64_t val)
 {
-	uint64_t *w = &v->w[off / 8];
+	uint64_t w = v->w[off / 8], nw;
 
 	if (size == 8)
-		*w = val;
+		nw = val;
 	else if (is_low_half(r->h, off))
-		*w = (*w & 0xffffffff00000000ull) | (uint32_t) val;
+		nw = (w & 0xffffffff00000000ull) | (uint32_t) val;
 	else
-		*w = (*w & 0xffffffffull) | ((uint64_t) (uint32_t) val << 32);
+		nw = (w & 0xffffffffull) | ((uint64_t) (uint32_t) val << 32);
+	if (nw == w)
+		return;
+	if (v->copy == NULL) {
+		v->copy = malloc(v->nw * sizeof *v->copy);
+		if (v->copy == NULL) {
+			r->views_oom = true;
+			return;
+		}
+		memcpy(v->copy, v->w, v->nw * sizeof *v->copy);
+		v->w = v->copy;
+	}
+	v->copy[off / 8] = nw;
 }
 
 /* The first view containing address ADDR (ET_EXEC/ET_DYN), or NULL.
@@ -331,16 +343,23 @@ load_view(struct reader *r, enum rs which)
 	v->nw = s->nbytes / 8;
 	if (v->nw == 0)
 		return 0;
-	v->w = malloc(v->nw * sizeof *v->w);
-	if (v->w == NULL)
-		return -1;
-	if (rd_xlate(r, v->w, s->bytes, v->nw * 8, ELF_T_XWORD) < 0) {
-		rd_diag(r->h, RSEQELF_ERROR, false, 0, "cannot translate %s: %s",
-			s->name, elf_errmsg(-1));
-		free(v->w);
-		v->w = NULL;
-		v->nw = 0;
-		return 0;
+	if ((r->h->big_endian != 0) == (__BYTE_ORDER__ == __ORDER_BIG_ENDIAN__)
+	    && (uintptr_t) s->bytes % _Alignof(uint64_t) == 0) {
+		v->w = (const uint64_t *) s->bytes;
+	} else {
+		v->copy = malloc(v->nw * sizeof *v->copy);
+		if (v->copy == NULL)
+			return -1;
+		if (rd_xlate(r, v->copy, s->bytes, v->nw * 8, ELF_T_XWORD) < 0) {
+			rd_diag(r->h, RSEQELF_ERROR, false, 0,
+				"cannot translate %s: %s", s->name,
+				elf_errmsg(-1));
+			free(v->copy);
+			v->copy = NULL;
+			v->nw = 0;
+			return 0;
+		}
+		v->w = v->copy;
 	}
 	if (r->h->type == ET_REL) {
 		v->wsec = calloc(v->nw, sizeof *v->wsec);
@@ -405,16 +424,17 @@ rd_load_views(struct reader *r)
 		else
 			apply_dyn_section(r, s);
 	}
-	return 0;
+	return r->views_oom ? -1 : 0;
 }
 
 void
 rd_views_free(struct reader *r)
 {
 	for (int i = 0; i < RS_COUNT; i++) {
-		free(r->views[i].w);
+		free(r->views[i].copy);
 		free(r->views[i].wsec);
 		r->views[i].w = NULL;
+		r->views[i].copy = NULL;
 		r->views[i].wsec = NULL;
 	}
 }
