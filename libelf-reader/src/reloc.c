@@ -54,7 +54,22 @@ get_place(const struct reader *r, const struct view *v, uint64_t off,
 	return is_low_half(r->h, off) ? (uint32_t) w : w >> 32;
 }
 
-static void
+/* The first write to V that changes a word: from here on V is a private
+   copy.  Kept out of line so put_place, called once per relocation,
+   stays small enough to inline.  */
+static __attribute__ ((noinline, cold)) void
+own_view(struct reader *r, struct view *v)
+{
+	v->copy = malloc(v->nw * sizeof *v->copy);
+	if (v->copy == NULL) {
+		r->views_oom = true;
+		return;
+	}
+	memcpy(v->copy, v->w, v->nw * sizeof *v->copy);
+	v->w = v->copy;
+}
+
+static inline void
 put_place(struct reader *r, struct view *v, uint64_t off,
 	  unsigned size, uint64_t val)
 {
@@ -69,13 +84,9 @@ put_place(struct reader *r, struct view *v, uint64_t off,
 	if (nw == w)
 		return;
 	if (v->copy == NULL) {
-		v->copy = malloc(v->nw * sizeof *v->copy);
-		if (v->copy == NULL) {
-			r->views_oom = true;
+		own_view(r, v);
+		if (v->copy == NULL)
 			return;
-		}
-		memcpy(v->copy, v->w, v->nw * sizeof *v->copy);
-		v->w = v->copy;
 	}
 	v->copy[off / 8] = nw;
 }
