@@ -171,7 +171,11 @@ apply_dyn_section(struct reader *r, const struct sec *s)
 		if (is64) {
 			Elf64_Rela e;
 
-			memcpy(&e, p, size);
+			/* Constant sizes: a copy of SIZE bytes is a byte loop.  */
+			if (rela)
+				memcpy(&e, p, sizeof(Elf64_Rela));
+			else
+				memcpy(&e, p, sizeof(Elf64_Rel));
 			offset = e.r_offset;
 			type = ELF64_R_TYPE(e.r_info);
 			if (rela)
@@ -179,7 +183,10 @@ apply_dyn_section(struct reader *r, const struct sec *s)
 		} else {
 			Elf32_Rela e;
 
-			memcpy(&e, p, size);
+			if (rela)
+				memcpy(&e, p, sizeof(Elf32_Rela));
+			else
+				memcpy(&e, p, sizeof(Elf32_Rel));
 			offset = e.r_offset;
 			type = ELF32_R_TYPE(e.r_info);
 			if (rela)
