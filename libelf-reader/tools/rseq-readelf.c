@@ -243,11 +243,13 @@ fmt_u64(char *p, uint64_t v)
 		100000000000000000ull, 1000000000000000000ull,
 		10000000000000000000ull,
 	};
-	size_t n = 1;
+	/* The digit count from the bit length: bits * log10(2) is the
+	   count or one short of it, which one comparison settles.  */
+	unsigned t = ((64 - __builtin_clzll(v | 1)) * 1233) >> 12;
+	size_t n = t + (v >= pow10[t]);
 	char *end;
 
-	while (n < 20 && v >= pow10[n])
-		n++;
+	n += n == 0;
 	end = p + n;
 	p = end;
 	while (v > UINT32_MAX) {
