@@ -32,7 +32,8 @@ static bool
 check_place(struct reader *r, const struct view *v, uint64_t off,
 	    unsigned size)
 {
-	if (off % size != 0) {
+	/* SIZE is 4 or 8: a mask, not a division per relocation.  */
+	if ((off & (size - 1)) != 0) {
 		rd_diag(r->h, RSEQELF_WARNING, true, v->addr + off,
 			"misaligned %u-byte relocation in %s ignored", size,
 			r->secs[v->shndx].name);
