@@ -610,12 +610,15 @@ static PyMethodDef methods[] = {
 	  gdb_rseq_sched_getaffinity_doc },
 	{ "sched_setaffinity", gdb_rseq_py_sched_setaffinity, METH_VARARGS,
 	  gdb_rseq_sched_setaffinity_doc },
+	{ "thread_pc", gdb_rseq_py_thread_pc, METH_VARARGS,
+	  gdb_rseq_thread_pc_doc },
 	{ NULL, NULL, 0, NULL },
 };
 
 PyDoc_STRVAR (module_doc,
 "Native helpers of gdb-rseq: librseqelf's rseq tables and the system\n"
-"calls Python lacks (the ptrace rseq query, thread CPU affinity).");
+"calls Python lacks (the ptrace rseq query, a thread's PC, thread CPU\n"
+"affinity).");
 
 static struct PyModuleDef moduledef = {
 	PyModuleDef_HEAD_INIT,
