@@ -61,8 +61,30 @@ rd_body_find(const struct decoder *w, const struct body *key)
 	return b;
 }
 
-/* Keep body NB for reuse.  Failing to (for lack of memory) only costs
-   speed.  */
+/* The decodings the body table points to, in the decoder's insns[] and
+   text[], are bounded too: evicted bodies leave theirs behind, and a file
+   of bodies that all differ would otherwise grow the two arrays by
+   megabytes, a page fault every few bodies.  */
+#define BODY_INSNS_MAX (1u << 13)
+#define BODY_TEXT_MAX (1u << 18)
+
+/* Make room for decoding a body: drop the decoding of the last body,
+   unless the table kept it, and start the table afresh once the kept
+   decodings add up.  */
+void
+rd_body_begin(struct decoder *d)
+{
+	d->ninsns = d->kept_insns;
+	d->ntext = d->kept_text;
+	if (d->ninsns <= BODY_INSNS_MAX && d->ntext <= BODY_TEXT_MAX)
+		return;
+	if (d->bodies != NULL)
+		memset(d->bodies, 0, sizeof *d->bodies << BODY_BITS);
+	d->ninsns = d->ntext = d->kept_insns = d->kept_text = 0;
+}
+
+/* Keep body NB, the last decoded, for reuse.  Failing to (for lack of
+   memory) only costs speed.  */
 void
 rd_body_add(struct decoder *d, const struct body *nb)
 {
@@ -71,8 +93,11 @@ rd_body_add(struct decoder *d, const struct body *nb)
 	if (d->bodies == NULL)
 		d->bodies = calloc((size_t) 1 << BODY_BITS, sizeof *d->bodies);
 	b = body_slot(d, nb->hash);
-	if (b != NULL)
-		*b = *nb;
+	if (b == NULL)
+		return;
+	*b = *nb;
+	d->kept_insns = d->ninsns;
+	d->kept_text = d->ntext;
 }
 
 /* x86 decodings by instruction bytes: see struct icache.  */

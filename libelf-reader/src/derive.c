@@ -9,7 +9,7 @@
 
    This file is the driver: it decodes each c.s. into the instructions
    that change the flow (decode-cache.c spares libopcodes, reached through
-   opcodes.c, what it already decoded), then judges them in c.s. order.
+   opcodes.c, what it already decoded), and judges it, one c.s. after another.
    All of it runs on the calling thread: decoding on worker threads was
    measured to gain nothing on a 100k-c.s. file, and a library that GDB
    loads should not start threads in GDB's process.  */
@@ -331,24 +331,22 @@ decode(struct decoder *d, uint64_t start, uint64_t end, struct body *b,
 	return 0;
 }
 
-/* Decode c.s. K, or find the decoding of identical bytes, into
-   d->dec[K].  Returns -1 only when out of memory.  */
+/* Decode c.s. K, whose code is in S, or find the decoding of identical
+   bytes, into *DEC.  It stays valid until the next c.s. is decoded.
+   Returns -1 only when out of memory.  */
 static int
-decode_cs(struct decoder *w, size_t k)
+decode_cs(struct decoder *w, size_t k, const struct sec *s,
+	  struct csdec *dec)
 {
 	struct deriver *d = w->d;
 	const rseqelf *h = w->r->h;
 	const struct cs_int *c = &h->cs[k];
-	struct csdec *dec = &d->dec[k];
 	uint64_t start = c->pub.start_ip, end = c->pub.post_commit_ip;
-	const struct sec *s = dec->sec;
 	const unsigned char *bytes;
 	const struct body *b;
 	struct body nb;
 	uint64_t base;
 
-	if (s == NULL)
-		return 0;
 	base = h->type == ET_REL ? 0 : s->shdr.sh_addr;
 	bytes = s->bytes + (start - base);
 	nb.hash = rd_body_hash(bytes, end - start);
@@ -373,6 +371,7 @@ decode_cs(struct decoder *w, size_t k)
 			w->info.section = NULL;
 		}
 		w->shndx = c->code_sec;
+		rd_body_begin(w);
 		if (decode(w, start, end, &nb, &reusable) < 0)
 			return -1;
 		if (reusable)
@@ -386,22 +385,19 @@ decode_cs(struct decoder *w, size_t k)
 	return 0;
 }
 
-/* Judge the branches of c.s. K, decoded: derived exits and findings.
-   Called in c.s. order, which is the order of the findings.  Returns -1
-   only when out of memory.  */
+/* Judge the branches of c.s. K, decoded as DEC: derived exits and
+   findings.  Called in c.s. order, which is the order of the findings.
+   Returns -1 only when out of memory.  */
 static int
-judge_cs(struct deriver *d, size_t k)
+judge_cs(struct deriver *d, size_t k, const struct csdec *dec)
 {
 	struct reader *r = d->r;
 	rseqelf *h = r->h;
 	struct cs_int *c = &h->cs[k];
-	const struct csdec *dec = &d->dec[k];
 	const struct decoder *w = &d->decoder;
 	uint64_t start = c->pub.start_ip, end = c->pub.post_commit_ip;
 	size_t first_derived = r->nex;
 
-	if (dec->sec == NULL)
-		return 0;
 	while (d->decl < d->ndeclared && r->ex[d->decl].cs < k)
 		d->decl++;
 	for (d->decl_end = d->decl; d->decl_end < d->ndeclared
@@ -504,31 +500,43 @@ decoder_free(struct decoder *w)
 	rd_caches_free(w);
 }
 
-/* Decode every c.s., then judge them in order.  The sections are read
-   first, so that a warning about one that cannot be read comes before
-   the findings of any c.s.  */
+/* Decode and judge each c.s. in turn: nothing is kept per c.s., so a
+   large file costs no memory that grows with it (each page of it first
+   touched is a page fault, dearer than the decoding it holds).  The
+   sections are read first, so that a warning about one that cannot be
+   read comes before the findings of any c.s.  */
 static int
 derive_all(struct deriver *d)
 {
 	struct reader *r = d->r;
 	rseqelf *h = r->h;
 	struct decoder *w = &d->decoder;
+	const struct sec *s = NULL;
+	uint32_t s_shndx = 0;
 	int ret = 0;
 
 	/* validate.c found each c.s.'s section, or said why there is none.  */
 	for (size_t k = 0; k < h->ncs; k++)
-		if (h->cs[k].range_ok)
-			d->dec[k].sec = k > 0 && h->cs[k].code_sec == h->cs[k - 1].code_sec
-				&& d->dec[k - 1].sec != NULL ? d->dec[k - 1].sec
-				: rd_sec_bytes(r, h->cs[k].code_sec);
+		if (h->cs[k].range_ok && (k == 0 || !h->cs[k - 1].range_ok
+					  || h->cs[k].code_sec != h->cs[k - 1].code_sec))
+			rd_sec_bytes(r, h->cs[k].code_sec);
 	w->coderels = d->coderels;
 	w->ncoderels = d->ncoderels;
-	for (size_t k = 0; k < h->ncs && ret == 0; k++)
-		if (h->cs[k].range_ok)
-			ret = decode_cs(w, k);
-	for (size_t k = 0; k < h->ncs && ret == 0; k++)
-		if (h->cs[k].range_ok)
-			ret = judge_cs(d, k);
+	for (size_t k = 0; k < h->ncs && ret == 0; k++) {
+		struct csdec dec;
+
+		if (!h->cs[k].range_ok)
+			continue;
+		if (s == NULL || s_shndx != h->cs[k].code_sec) {
+			s_shndx = h->cs[k].code_sec;
+			s = rd_sec_bytes(r, s_shndx);
+		}
+		if (s == NULL)
+			continue;
+		ret = decode_cs(w, k, s, &dec);
+		if (ret == 0)
+			ret = judge_cs(d, k, &dec);
+	}
 	return ret;
 }
 
@@ -548,11 +556,6 @@ rd_derive(struct reader *r, size_t ndeclared)
 	   state, riscv-dis's pc-relative pairs): one derivation at a time,
 	   whatever the handle.  */
 	rd_opcodes_lock();
-	d.dec = calloc(h->ncs ? h->ncs : 1, sizeof *d.dec);
-	if (d.dec == NULL) {
-		ret = -1;
-		goto out;
-	}
 	if (decoder_init(&d.decoder, &d) < 0)
 		goto out;	/* no disassembler for the machine */
 	if ((h->machine == EM_ARM && rd_load_arm_maps(&d) < 0)
@@ -564,7 +567,6 @@ rd_derive(struct reader *r, size_t ndeclared)
 out:
 	decoder_free(&d.decoder);
 	rd_opcodes_unlock();
-	free(d.dec);
 	free(d.armmaps);
 	free(d.coderels);
 	return ret;

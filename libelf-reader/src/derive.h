@@ -73,7 +73,7 @@ struct body {
 	uint64_t hash;
 	const unsigned char *bytes;	/* in the section image */
 	uint64_t size;
-	size_t first;		/* in insns[] */
+	size_t first;		/* in the decoder's insns[] */
 	size_t n;
 	bool truncated;		/* decoding stopped early, at STOP */
 	uint64_t stop;		/* from start_ip */
@@ -145,10 +145,13 @@ struct decoder {
 	size_t ncoderels;
 	uint32_t shndx;		/* the section being decoded */
 
+	/* The decodings of the bodies kept for reuse, then, up to the next
+	   rd_body_begin, that of the last body decoded.  */
 	struct dinsn *insns;
 	size_t ninsns, insns_cap;
 	char *text;
 	size_t ntext, text_cap;
+	size_t kept_insns, kept_text;	/* the end of the kept decodings */
 	struct body *bodies;	/* decode-cache.c; NULL until used */
 
 	bool use_icache;
@@ -159,10 +162,8 @@ struct decoder {
 	struct deriver *d;
 };
 
-/* How c.s. K decoded: insns[FIRST, FIRST + N) of the decoder.  A
-   million c.s. have one each: it is kept small.  */
+/* How a c.s. decoded: insns[FIRST, FIRST + N) of the decoder.  */
 struct csdec {
-	const struct sec *sec;	/* the code, NULL when not decoded */
 	uint64_t stop;		/* from start_ip, when truncated */
 	uint32_t first, n;	/* decode() keeps insns[] under 4G entries */
 	bool truncated;
@@ -183,7 +184,6 @@ struct deriver {
 	struct coderel *coderels;	/* sorted by section and offset */
 	size_t ncoderels;
 
-	struct csdec *dec;	/* one per c.s. */
 	struct decoder decoder;
 };
 
@@ -202,6 +202,7 @@ size_t rd_format_addr(bfd_vma addr, char buf[19]);
 /* decode-cache.c */
 uint64_t rd_body_hash(const unsigned char *p, uint64_t n);
 const struct body *rd_body_find(const struct decoder *w, const struct body *key);
+void rd_body_begin(struct decoder *w);
 void rd_body_add(struct decoder *w, const struct body *nb);
 const struct icache_ent *rd_icache_find(struct icache *ic,
 					const unsigned char *p, size_t avail,
