@@ -37,40 +37,41 @@ rd_derive(struct reader *r, size_t ndeclared)
 
 #else /* HAVE_OPCODES */
 
-/* Whether the c.s. being judged declares IP.  Its declared exits are
-   r->ex[d->decl, d->decl_end): the c.s. are judged in order.  */
+/* Whether the c.s. being judged declares IP; its declared exits at IP
+   are then marked reached.  They are r->ex[d->decl, d->decl_end): the
+   c.s. are judged in order.  */
 static bool
-is_declared(const struct deriver *d, uint64_t ip)
+reach_declared(struct deriver *d, uint64_t ip)
 {
+	struct exit_tmp *ex = d->r->ex;
 	size_t lo = d->decl, hi = d->decl_end;
+	bool declared = false;
 
 	while (lo < hi) {
 		size_t mid = lo + (hi - lo) / 2;
 
-		if (d->r->ex[mid].ip < ip)
+		if (ex[mid].ip < ip)
 			lo = mid + 1;
 		else
 			hi = mid;
 	}
-	return lo < d->decl_end && d->r->ex[lo].ip == ip;
+	for (; lo < d->decl_end && ex[lo].ip == ip; lo++)
+		declared = ex[lo].reached = true;
+	return declared;
 }
 
 /* Declared exits of c.s. K that no branch of it targets: stale table
-   entries, or branches through registers.  The derived exits of K are
-   r->ex[FIRST..nex).  */
+   entries, or branches through registers.  */
 static void
-check_unreached(struct deriver *d, size_t k, size_t first)
+check_unreached(struct deriver *d, size_t k)
 {
 	const struct reader *r = d->r;
 	const struct rseqelf_cs *c = &r->h->cs[k].pub;
 
 	for (size_t lo = d->decl; lo < d->decl_end; lo++) {
 		uint64_t ip = r->ex[lo].ip;
-		bool reached = false;
 
-		for (size_t i = first; i < r->nex && !reached; i++)
-			reached = r->ex[i].ip == ip;
-		if (!reached)
+		if (!r->ex[lo].reached)
 			rd_diag(r->h, RSEQELF_NOTE, true, ip,
 				"declared exit 0x%llx is not the target of any branch in the critical section [0x%llx, 0x%llx)",
 				ULL(ip), ULL(c->start_ip), ULL(c->post_commit_ip));
@@ -396,7 +397,6 @@ judge_cs(struct deriver *d, size_t k, const struct csdec *dec)
 	struct cs_int *c = &h->cs[k];
 	const struct decoder *w = &d->decoder;
 	uint64_t start = c->pub.start_ip, end = c->pub.post_commit_ip;
-	size_t first_derived = r->nex;
 
 	while (d->decl < d->ndeclared && r->ex[d->decl].cs < k)
 		d->decl++;
@@ -451,7 +451,11 @@ judge_cs(struct deriver *d, size_t k, const struct csdec *dec)
 			if (target == end || (target == c->pub.abort_ip
 					      && c->abort_sec == c->start_sec))
 				break;
-			if (d->has_table && !is_declared(d, target))
+			/* A derived twin of a declared exit would only
+			   be dropped when the exits are merged.  */
+			if (reach_declared(d, target))
+				break;
+			if (d->has_table)
 				rd_diag(h, RSEQELF_WARNING, true, target,
 					"exit 0x%llx, reached by the branch at 0x%llx, is not declared in %s",
 					ULL(target), ULL(pc), d->table_name);
@@ -468,7 +472,7 @@ judge_cs(struct deriver *d, size_t k, const struct csdec *dec)
 			"cannot decode the instruction at 0x%llx: the rest of [0x%llx, 0x%llx) is not searched for exits",
 			ULL(pc), ULL(start), ULL(end));
 	} else {
-		check_unreached(d, k, first_derived);
+		check_unreached(d, k);
 	}
 	return 0;
 }

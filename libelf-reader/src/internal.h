@@ -120,6 +120,7 @@ struct exit_tmp {
 	size_t cs;
 	uint64_t ip;
 	enum rseqelf_exit_kind kind;
+	bool reached;		/* declared, and a branch of its c.s. targets it */
 };
 
 /* The state of one open call; gone once the handle is built.  */

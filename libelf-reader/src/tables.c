@@ -164,7 +164,7 @@ rd_add_exit(struct reader *r, size_t cs, uint64_t ip,
 		r->ex = n;
 		r->excap = cap;
 	}
-	r->ex[r->nex++] = (struct exit_tmp) { cs, ip, kind };
+	r->ex[r->nex++] = (struct exit_tmp) { cs, ip, kind, false };
 	return 0;
 }
 
