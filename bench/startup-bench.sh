@@ -1,10 +1,16 @@
 #! /bin/sh
-# GDB start-up cost of gdb-rseq on a program with many rseq critical
-# sections: time from launch to the end of `gdb -batch PROGRAM' (which
-# reads the program, so gdb-rseq reads its tables), with and without the
-# extension, alternating in one run.  Prints medians of wall and CPU time
-# and their ratios, and the median time gdb-rseq's registry takes to load
-# the tables alone.
+# GDB start-up cost of gdb-rseq.
+#
+#   1. On a program with many rseq critical sections: time from launch to
+#      the end of `gdb -batch PROGRAM', with and without the extension,
+#      alternating in one run.  gdb-rseq reads an objfile's tables at the
+#      first query, so the extension's run asks one (`info rseq 0').
+#      Medians of wall and CPU time and their ratios, and the median time
+#      gdb-rseq's registry takes to load the tables alone.
+#   2. The extension's own start-up on a small program: sourcing the
+#      loader, timed inside GDB, from the build tree and from a staged
+#      install (make install DESTDIR=...).  Medians of wall time and of the
+#      main thread's CPU time (GDB's worker threads do not count in it).
 #
 #   top_builddir=BUILD top_srcdir=SRC sh bench/startup-bench.sh
 #
@@ -108,7 +114,8 @@ while [ $i -lt "$RUNS" ]; do
 	"$GDB" -nx -batch "$prog" >/dev/null 2>&1
 	t1=$(now_us)
 	times > "$BENCH_DIR/times"; c1=$(cpu_ms)
-	"$GDB" -nx -batch -iex "source $LOADER" "$prog" >/dev/null 2>&1
+	"$GDB" -nx -batch -iex "source $LOADER" -ex 'info rseq 0' "$prog" \
+		>/dev/null 2>&1
 	t2=$(now_us)
 	times > "$BENCH_DIR/times"; c2=$(cpu_ms)
 	echo $((t1 - t0)) >> "$stock"
@@ -132,6 +139,7 @@ for _ in range($RUNS):
     registry.registry.drop_objfile(o)
     t0 = time.perf_counter()
     registry.registry.add_objfile(o)
+    registry.registry.read_pending()
     t.append(time.perf_counter() - t0)
 t.sort()
 print('%.1f' % (t[len(t) // 2] * 1e3))
@@ -146,3 +154,62 @@ awk -v s="$m_stock" -v e="$m_ext" -v sc="$m_stock_cpu" -v ec="$m_ext_cpu" \
   printf "  ratio:              %8.2f        %8.2f\n", e / s, (sc ? ec / sc : 0)
   printf "  registry load of %d c.s.: %s ms (median)\n", n, l
 }'
+
+# 2. Sourcing the loader on a small program.
+small=$BENCH_DIR/small
+if [ ! -x "$small" ]; then
+	printf 'int main (void) { return 0; }\n' > "$small.c"
+	$CC -g -o "$small" "$small.c"
+	rm -f "$small.c"
+fi
+rm -rf "$BENCH_DIR/inst"
+inst_loader=
+if make -s -C "$top_builddir" install DESTDIR="$BENCH_DIR/inst" \
+		> "$BENCH_DIR/inst.log" 2>&1; then
+	inst_loader=$(find "$BENCH_DIR/inst" \
+		-path '*/share/gdb-rseq/gdb-rseq.py' | head -n 1)
+fi
+
+# The median of fractional numbers: the lower middle one of an even count.
+median_of () {
+	sort -g | awk '{ v[NR] = $1 } END { print v[int((NR + 1) / 2)] }'
+}
+
+# Median wall and main-thread CPU ms of sourcing loader $1, "- -" when it
+# did not load gdb-rseq from under $2 (a staged loader prefers a real
+# install under the configured prefix, which is not what is measured).
+source_ms () {
+	i=0
+	: > "$BENCH_DIR/source.times"
+	while [ $i -lt "$RUNS" ]; do
+		"$GDB" -nx -q -batch -ex "python
+import time, gdb
+t, c = time.perf_counter(), time.thread_time()
+gdb.execute('source $1')
+t, c = time.perf_counter() - t, time.thread_time() - c
+import gdb_rseq
+if gdb_rseq.__file__.startswith('$2'):
+    print('source %.3f %.3f' % (t * 1e3, c * 1e3))
+" "$small" 2>/dev/null | sed -n 's/^source //p' >> "$BENCH_DIR/source.times"
+		i=$((i + 1))
+	done
+	if [ ! -s "$BENCH_DIR/source.times" ]; then
+		echo "- -"
+		return
+	fi
+	echo "$(cut -d' ' -f1 "$BENCH_DIR/source.times" | median_of)" \
+	     "$(cut -d' ' -f2 "$BENCH_DIR/source.times" | median_of)"
+}
+build_ms=$(source_ms "$LOADER" "$(cd "$top_builddir" && pwd)/")
+if [ -n "$inst_loader" ]; then
+	inst_ms=$(source_ms "$inst_loader" "$BENCH_DIR/inst/")
+else
+	echo "startup-bench: make install DESTDIR=... failed; see $BENCH_DIR/inst.log" >&2
+	inst_ms="- -"
+fi
+echo "startup-bench: sourcing the loader in gdb -batch on a small program, $RUNS runs"
+echo "                      wall (median)   main-thread CPU (median)"
+set -- $build_ms
+printf "  build tree:         %8s ms     %8s ms\n" "$1" "$2"
+set -- $inst_ms
+printf "  installed:          %8s ms     %8s ms\n" "$1" "$2"

@@ -1,13 +1,13 @@
 # SPDX-License-Identifier: LGPL-2.1-or-later
 """`info rseq', `info rseq threads' and `maint rseq check'."""
 
-import collections
 import re
 
 import gdb
 
 import _gdb_rseq
 
+from . import objfiles as _objfiles
 from . import registry as _registry
 from . import threads as _threads
 
@@ -206,7 +206,7 @@ match, declared exits that disassembly contradicts, ...)."""
                 try:
                     diags = _gdb_rseq.read_file(path).diagnostics
                 except (OSError, ValueError) as e:
-                    diags = [_Finding("error", None, str(e))]
+                    diags = [_objfiles.Finding("error", None, str(e))]
             if not count and not diags:
                 continue
             shown += 1
@@ -220,9 +220,6 @@ match, declared exits that disassembly contradicts, ...)."""
                 gdb.write("  no findings\n")
         if not shown:
             gdb.write("No rseq tables or findings in the loaded objfiles.\n")
-
-
-_Finding = collections.namedtuple("_Finding", "severity ip msg")
 
 
 InfoRseq()

@@ -14,15 +14,27 @@ import re
 
 import gdb
 
-_HEX = re.compile(r"\b0x([0-9a-fA-F]+)\b")
+_HEX = r"\b0x([0-9a-fA-F]+)\b"
 # Conditional and unconditional direct branches, by architecture family.
-_BRANCH = re.compile(
-    r"^(?:j[a-z]*|loop[a-z]*|b|b\.[a-z]+|b[a-z]{1,4}|cbn?z|tbn?z|"
-    r"br[a-z]*|bn?e[a-z]*|beqz|bnez|bgez|bltz|blez|bgtz)$")
-_CALL = re.compile(r"^(?:call[a-z]*|bl|blr|jal|jalr|bras?l?|brasl)$")
-_SYSCALL = re.compile(r"^(?:syscall|sysenter|int|svc|ecall|sc|scv)$")
+_BRANCH = (r"^(?:j[a-z]*|loop[a-z]*|b|b\.[a-z]+|b[a-z]{1,4}|cbn?z|tbn?z|"
+           r"br[a-z]*|bn?e[a-z]*|beqz|bnez|bgez|bltz|blez|bgtz)$")
+_CALL = r"^(?:call[a-z]*|bl|blr|jal|jalr|bras?l?|brasl)$"
+_SYSCALL = r"^(?:syscall|sysenter|int|svc|ecall|sc|scv)$"
 # Prefixes ("bnd jmp", "notrack jmp", "rep ...") precede the verb.
 _PREFIXES = ("bnd", "notrack", "rep", "repz", "repnz", "lock", "cs", "ds")
+
+_compiled = None
+
+
+def _regexps():
+    """(_HEX, _BRANCH, _CALL, _SYSCALL), compiled.  Compiling them costs
+    more than the rest of importing this module, and most sessions never
+    derive an exit: they are compiled at the first derivation."""
+    global _compiled
+    if _compiled is None:
+        _compiled = tuple(re.compile(r)
+                          for r in (_HEX, _BRANCH, _CALL, _SYSCALL))
+    return _compiled
 
 
 def derive_exits(start, end, abort):
@@ -34,6 +46,7 @@ def derive_exits(start, end, abort):
         insns = arch.disassemble(start, end - 1)
     except (gdb.error, gdb.MemoryError, RuntimeError):
         return [], False, False
+    hex_re, branch_re, call_re, syscall_re = _regexps()
     exits = set()
     has_call = has_syscall = False
     for insn in insns:
@@ -45,17 +58,17 @@ def derive_exits(start, end, abort):
         if mnem in _PREFIXES and len(parts) > 1:
             parts = parts[1].split(None, 1)
             mnem = parts[0].lower()
-        if _SYSCALL.match(mnem):
+        if syscall_re.match(mnem):
             has_syscall = True
             continue
-        if _CALL.match(mnem):
+        if call_re.match(mnem):
             has_call = True
             continue
-        if not _BRANCH.match(mnem) or len(parts) < 2:
+        if not branch_re.match(mnem) or len(parts) < 2:
             continue
         if parts[1].lstrip().startswith("*"):
             continue    # indirect: its "# 0x..." comment is no target
-        targets = _HEX.findall(parts[1].split("<", 1)[0])
+        targets = hex_re.findall(parts[1].split("<", 1)[0])
         if not targets:
             continue
         target = int(targets[-1], 16)

@@ -15,6 +15,7 @@ bias.
 """
 
 import collections
+import operator
 import os
 import re
 import struct
@@ -37,10 +38,13 @@ _ET_EXEC = 2
 _TABLE_SECTIONS = ("__rseq_cs_ptr_array", "__rseq_cs", "__rseq_table")
 _EXIT_SECTIONS = ("__rseq_exit_point_array", "__rseq_exit_point")
 
-Tables = collections.namedtuple(
-    "Tables", "raw source ref_section ref_addr diagnostics path bias "
-    "provisional")
-Tables.__doc__ = """An objfile's c.s. in the file's own address space.
+# The records below are plain classes: collections.namedtuple compiles
+# each class it makes, which would cost more at start-up than the rest of
+# this module.
+
+
+class Tables:
+    """An objfile's c.s. in the file's own address space.
 
 raw: sorted by start_ip, each with the fields of _gdb_rseq.CriticalSection
 (exits not derived yet).  source: the table section ("... (memory)" when
@@ -51,19 +55,72 @@ the local file, None when read from memory.  bias: the load bias already
 known.  provisional: read from memory before the loader relocated it:
 read again at a later stop."""
 
-# The same fields as _gdb_rseq.CriticalSection, for c.s. read from memory.
-_RawCS = collections.namedtuple(
-    "_RawCS", "start_ip post_commit_ip abort_ip descriptor signature flags "
-    "version exits has_call has_syscall")
+    __slots__ = ("raw", "source", "ref_section", "ref_addr", "diagnostics",
+                 "path", "bias", "provisional")
 
-_Diag = collections.namedtuple("_Diag", "severity ip msg")
+    def __init__(self, raw, source, ref_section, ref_addr, diagnostics,
+                 path, bias, provisional):
+        self.raw = raw
+        self.source = source
+        self.ref_section = ref_section
+        self.ref_addr = ref_addr
+        self.diagnostics = diagnostics
+        self.path = path
+        self.bias = bias
+        self.provisional = provisional
 
-# Where GDB placed a section: [lo, hi), its file offset, SEC_ALLOC or not.
-_Placed = collections.namedtuple("_Placed", "lo hi offset alloc")
+
+class _RawCS:
+    """The same fields as _gdb_rseq.CriticalSection, for a c.s. read from
+    memory."""
+
+    __slots__ = ("start_ip", "post_commit_ip", "abort_ip", "descriptor",
+                 "signature", "flags", "version", "exits", "has_call",
+                 "has_syscall")
+
+    def __init__(self, start_ip, post_commit_ip, abort_ip, descriptor,
+                 signature, flags, version, exits, has_call, has_syscall):
+        self.start_ip = start_ip
+        self.post_commit_ip = post_commit_ip
+        self.abort_ip = abort_ip
+        self.descriptor = descriptor
+        self.signature = signature
+        self.flags = flags
+        self.version = version
+        self.exits = exits
+        self.has_call = has_call
+        self.has_syscall = has_syscall
 
 
-def _no_tables(provisional=False):
-    return Tables([], None, None, None, (), None, 0, provisional)
+class Finding:
+    """A finding about an objfile's tables, like the reader's: SEVERITY
+    ("error", "warning", ...), IP (file address, or None) and MSG."""
+
+    __slots__ = ("severity", "ip", "msg")
+
+    def __init__(self, severity, ip, msg):
+        self.severity = severity
+        self.ip = ip
+        self.msg = msg
+
+
+class _Placed(tuple):
+    """Where GDB placed a section: [lo, hi), its file offset, SEC_ALLOC or
+    not.  A tuple: callers slice it."""
+
+    __slots__ = ()
+
+    def __new__(cls, lo, hi, offset, alloc):
+        return tuple.__new__(cls, (lo, hi, offset, alloc))
+
+    lo = property(operator.itemgetter(0))
+    hi = property(operator.itemgetter(1))
+    offset = property(operator.itemgetter(2))
+    alloc = property(operator.itemgetter(3))
+
+
+def _no_tables(provisional=False, path=None):
+    return Tables([], None, None, None, (), path, 0, provisional)
 
 
 def unpack_descriptor(data, order):
@@ -107,7 +164,62 @@ def _local_path(objfile):
     return name
 
 
+# ELF identification and the fields of the ELF header that locate the
+# section-name string table, by ELFCLASS32 / ELFCLASS64: format of
+# (e_shoff, e_shentsize, e_shnum, e_shstrndx), its offset; format of a
+# section header's (sh_offset, sh_size, sh_link), its offset.
+_ELF_SHDR_FIELDS = {
+    1: ("I10xHHH", 0x20, "III", 16),
+    2: ("Q10xHHH", 0x28, "QQI", 24),
+}
+_SHN_XINDEX = 0xffff
+_MAX_SHSTRTAB = 1 << 24
+
+
+def _may_have_tables(path):
+    """False when the ELF file PATH has no section whose name starts with
+    "__rseq_": its section-name string table does not hold that string.
+
+    Most objfiles (libc, ld.so, the program's other libraries) have no
+    rseq section.  Finding that out here takes a few reads, where asking
+    librseqelf maps the whole file (and, the first time, loads librseqelf
+    into GDB).  Anything unexpected answers True: librseqelf then reads
+    the file, and reports what is wrong with it."""
+    try:
+        fd = os.open(path, os.O_RDONLY)
+    except OSError:
+        return True
+    try:
+        ehdr = os.pread(fd, 64, 0)
+        if len(ehdr) < 52 or ehdr[:4] != b"\x7fELF" \
+                or ehdr[4] not in _ELF_SHDR_FIELDS or ehdr[5] not in (1, 2):
+            return True
+        order = "<" if ehdr[5] == 1 else ">"
+        efmt, eoff, sfmt, soff = _ELF_SHDR_FIELDS[ehdr[4]]
+        shoff, shentsize, _shnum, shstrndx = struct.unpack_from(
+            order + efmt, ehdr, eoff)
+        if shoff == 0 or shentsize < soff + struct.calcsize(sfmt):
+            return True
+
+        def shdr(i):
+            raw = os.pread(fd, shentsize, shoff + i * shentsize)
+            return struct.unpack_from(order + sfmt, raw, soff)
+
+        if shstrndx == _SHN_XINDEX:     # the index is in section 0
+            shstrndx = shdr(0)[2]
+        offset, size, _link = shdr(shstrndx)
+        if size > _MAX_SHSTRTAB:
+            return True
+        return b"__rseq_" in os.pread(fd, size, offset)
+    except (OSError, struct.error):
+        return True
+    finally:
+        os.close(fd)
+
+
 def _read_file(objfile, path):
+    if not _may_have_tables(path):
+        return _no_tables(path=path)
     # Exits are derived by the registry, with GDB's disassembler, when a
     # c.s. is first looked at: loading stays proportional to the table.
     try:
@@ -133,10 +245,11 @@ def _read_file(objfile, path):
 
 # ---- where GDB put the sections ----------------------------------------
 
-_SECTION_HEAD = re.compile(r"^(?:Exec|Object) file: `(.*)', file type")
-_SECTION_LINE = re.compile(
-    r"^\s*\[\s*\d+\]\s+0x([0-9a-f]+)->0x([0-9a-f]+) at 0x([0-9a-f]+): "
-    r"(\S+)(.*)$")
+# Compiled by re's own cache at first use: most sessions never parse
+# `maint info sections'.
+_SECTION_HEAD = r"^(?:Exec|Object) file: `(.*)', file type"
+_SECTION_LINE = (r"^\s*\[\s*\d+\]\s+0x([0-9a-f]+)->0x([0-9a-f]+) at "
+                 r"0x([0-9a-f]+): (\S+)(.*)$")
 
 
 def _placed_sections(names=(), filename=None):
@@ -145,16 +258,18 @@ def _placed_sections(names=(), filename=None):
     space, or only of FILENAME's."""
     text = gdb.execute("maint info sections -all-objects "
                        + " ".join(sorted(names)), False, True)
+    head = re.compile(_SECTION_HEAD)
+    entry = re.compile(_SECTION_LINE)
     out = {}
     current = None
     for line in text.splitlines():
-        m = _SECTION_HEAD.match(line)
+        m = head.match(line)
         if m:
             current = m.group(1)
             continue
         if current is None or (filename is not None and current != filename):
             continue
-        m = _SECTION_LINE.match(line)
+        m = entry.match(line)
         if m:
             out.setdefault((current, m.group(4)),
                            _Placed(int(m.group(1), 16), int(m.group(2), 16),
@@ -283,8 +398,8 @@ def _read_memory(objfile):
             version, flags, start, length, abort = unpack_descriptor(d,
                                                                      order)
             if version != 0 or length == 0 or length > MAX_CS_LEN:
-                diags.append(_Diag("warning", addr,
-                                   "invalid descriptor in memory"))
+                diags.append(Finding("warning", addr,
+                                     "invalid descriptor in memory"))
                 continue
             links = to_link([start, abort])
             if links is None:

@@ -1,9 +1,12 @@
 # SPDX-License-Identifier: LGPL-2.1-or-later
 """The critical sections (c.s.) of every loaded objfile, at run-time addresses.
 
-Tables are read once per objfile when GDB loads it (new_objfile) and dropped
-when GDB frees it (free_objfile, clear_objfiles): dlopen/dlclose, `file',
-exec and re-runs all go through those events.  They are kept in the file's
+Tables are read once per objfile, at the first query after GDB loaded it
+(new_objfile), and dropped when GDB frees it (free_objfile,
+clear_objfiles): dlopen/dlclose, `file', exec and re-runs all go through
+those events.  Reading waits for a query because many sessions make none
+before the program ends (`gdb -batch -ex run'), and reading at load would
+make each of them load librseqelf into GDB.  Tables are kept in the file's
 own address space, sorted by start, with the objfile's load bias applied at
 query time: a relocation (PIE at `run', ASLR, attach) costs one bias
 computation, not a rebuild, and 100k c.s. load in one pass over the
@@ -20,7 +23,6 @@ learn_from_memory.
 """
 
 import bisect
-import collections
 import operator
 import struct
 
@@ -32,10 +34,22 @@ from . import target
 from .exits import derive_exits
 
 
-class Exit(collections.namedtuple("Exit", "ip kind")):
+class Exit(tuple):
     """An exit point of a c.s.: IP (run-time address) and KIND, "declared"
-    (listed in the exit-point table) or "derived" (found by disassembly)."""
+    (listed in the exit-point table) or "derived" (found by disassembly).
+    A pair, as collections.namedtuple would make it, without the cost of
+    compiling a class at start-up."""
+
     __slots__ = ()
+
+    def __new__(cls, ip, kind):
+        return tuple.__new__(cls, (ip, kind))
+
+    ip = property(operator.itemgetter(0))
+    kind = property(operator.itemgetter(1))
+
+    def __repr__(self):
+        return "Exit(ip=%#x, kind=%r)" % self
 
 
 class CriticalSection:
@@ -172,6 +186,7 @@ class Registry:
 
     def __init__(self):
         self._entries = {}        # gdb.Objfile -> _Entry
+        self._pending = {}        # gdb.Objfile -> None: not read yet
         self._learned = {}        # progspace -> {start: CriticalSection}
         self._learned_sorted = {}  # progspace -> (starts, list)
         self._dirty = True
@@ -184,24 +199,46 @@ class Registry:
         self.generation += 1
 
     def add_objfile(self, objfile):
-        """Read OBJFILE's tables (an objfile event handler calls this)."""
+        """Note OBJFILE, whose tables the next query reads (an objfile
+        event handler calls this)."""
         if objfile.owner is not None or not objfile.filename:
             return              # separate debug info: its owner has the code
-        if objfile in self._entries:
+        if objfile in self._entries or objfile in self._pending:
             return
-        tables = objfiles.read(objfile)
-        if tables is None:
-            return
-        self._entries[objfile] = _Entry(objfile, tables)
+        self._pending[objfile] = None
         self._dirty = True
+        # Caches keyed on the generation are stale from now on, before the
+        # tables are read.
         self._changed()
 
+    def read_pending(self):
+        """Read the tables of the objfiles added since the last query."""
+        while self._pending:
+            objfile = next(iter(self._pending))
+            del self._pending[objfile]
+            if not objfile.is_valid():
+                continue
+            try:
+                tables = objfiles.read(objfile)
+            except Exception as e:  # never break a query over one file
+                log.warning("%s: %s", objfile.filename, e)
+                continue
+            if tables is None:
+                continue
+            self._entries[objfile] = _Entry(objfile, tables)
+            self._dirty = True
+            self._changed()
+
     def drop_objfile(self, objfile):
+        self._pending.pop(objfile, None)
         if self._entries.pop(objfile, None) is not None:
             self._changed()
         self._dirty = True
 
     def drop_progspace(self, progspace):
+        for o in [o for o in self._pending
+                  if _progspace_of(o) is progspace or not o.is_valid()]:
+            del self._pending[o]
         gone = [o for o in self._entries if _progspace_of(o) is progspace
                 or not o.is_valid()]
         for o in gone:
@@ -232,7 +269,10 @@ class Registry:
     # ---- rebasing ----------------------------------------------------
 
     def _check_relocation(self):
-        """Recompute load biases if anything may have moved an objfile."""
+        """Read new objfiles' tables, and recompute load biases if anything
+        may have moved an objfile."""
+        if self._pending:
+            self.read_pending()
         try:
             pid = gdb.selected_inferior().pid
         except gdb.error:

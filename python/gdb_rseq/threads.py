@@ -17,7 +17,6 @@ process, does not move: it is cached until the process or its objfiles
 change.
 """
 
-import collections
 import contextlib
 import struct
 
@@ -28,10 +27,9 @@ import _gdb_rseq
 from . import registry as _registry
 from . import target
 
-ThreadRseq = collections.namedtuple(
-    "ThreadRseq",
-    "area cpu_id_start cpu_id rseq_cs cs inside signature pc how")
-ThreadRseq.__doc__ = """The rseq state of one thread.
+
+class ThreadRseq:
+    """The rseq state of one thread.
 
 area: address of its struct rseq, None when it has not registered (or it
 cannot be found).  cpu_id_start, cpu_id: as the kernel last wrote them
@@ -42,6 +40,26 @@ inside: whether the thread's PC lies in the armed c.s. or any known one.
 signature: the abort signature it registered, when the kernel told us.
 pc: the thread's PC.  how: how the area was found ("ptrace",
 "__rseq_offset", "rseq_offset", "__rseq_abi"), None when not found."""
+
+    __slots__ = ("area", "cpu_id_start", "cpu_id", "rseq_cs", "cs",
+                 "inside", "signature", "pc", "how")
+
+    def __init__(self, area, cpu_id_start, cpu_id, rseq_cs, cs, inside,
+                 signature, pc, how):
+        self.area = area
+        self.cpu_id_start = cpu_id_start
+        self.cpu_id = cpu_id
+        self.rseq_cs = rseq_cs
+        self.cs = cs
+        self.inside = inside
+        self.signature = signature
+        self.pc = pc
+        self.how = how
+
+    def __repr__(self):
+        return "ThreadRseq(%s)" % ", ".join(
+            "%s=%r" % (f, getattr(self, f)) for f in self.__slots__)
+
 
 # Offsets in struct rseq.
 _CPU_ID_START = 0
