@@ -102,7 +102,6 @@ rd_body_add(struct decoder *d, const struct body *nb)
 
 /* x86 decodings by instruction bytes: see struct icache.  */
 #define ICACHE_BITS 11		/* 2k slots, 112 kB */
-#define ICACHE_TEXT_MAX (1u << 20)	/* then the cache starts afresh */
 
 static struct icache_ent *
 icache_slot(struct icache *ic, uint64_t hash)
@@ -110,8 +109,8 @@ icache_slot(struct icache *ic, uint64_t hash)
 	return &ic->ents[(hash ^ hash >> 29) & ((1u << ICACHE_BITS) - 1)];
 }
 
-/* Whether E replayed at PC prints and fills in addresses that fit the
-   file's address space, as libopcodes' would.  */
+/* Whether E replayed at PC fills in addresses that fit the file's
+   address space, as libopcodes would.  */
 static bool
 icache_fits(const struct icache *ic, const struct icache_ent *e, bfd_vma pc)
 {
@@ -121,9 +120,6 @@ icache_fits(const struct icache *ic, const struct icache_ent *e, bfd_vma pc)
 		return false;
 	if (e->has_target && pc + (bfd_vma) (int64_t) e->target_rel > ic->addr_max)
 		return false;
-	for (size_t k = 0; k < e->nspans; k++)
-		if (pc + (bfd_vma) (int64_t) e->span_rel[k] > ic->addr_max)
-			return false;
 	return true;
 }
 
@@ -181,38 +177,16 @@ rd_icache_add(struct decoder *d, const unsigned char *p, size_t len,
 	int64_t target_rel = (int64_t) (d->info.target - in->pc);
 	struct icache_ent *e;
 
-	if (len > 15 || in->nspans > ICACHE_SPANS
-	    || in->len >= sizeof in->text - 1
+	if (len > 15 || in->len >= sizeof in->text - 1
 	    || (in->has_addr && !fits_rel(addr_rel))
 	    || (d->info.target != 0 && !fits_rel(target_rel)))
 		return;
-	for (size_t k = 0; k < in->nspans; k++)
-		if (!fits_rel(in->spans[k].rel))
-			return;
 	if (ic->ents == NULL) {
 		ic->ents = calloc((size_t) 1 << ICACHE_BITS, sizeof *ic->ents);
 		if (ic->ents == NULL)
 			return;
 	}
-	if (cl.flow != FLOW_NONE) {
-		/* Evicted entries leave their text behind: start afresh
-		   once it adds up.  */
-		if (ic->ntext + in->len > ICACHE_TEXT_MAX) {
-			memset(ic->ents, 0, sizeof *ic->ents << ICACHE_BITS);
-			memset(ic->lens, 0, sizeof ic->lens);
-			ic->ntext = 0;
-		}
-		if (rd_grow((void **) &ic->text, &ic->text_cap, ic->ntext + in->len,
-			 1) < 0)
-			return;
-	}
 	e = icache_slot(ic, fnv1a(p, len));
-	if (cl.flow != FLOW_NONE) {
-		memcpy(ic->text + ic->ntext, in->text, in->len);
-		e->text = ic->ntext;
-		e->textlen = in->len;
-		ic->ntext += in->len;
-	}
 	memcpy(e->bytes, p, len);
 	e->len = len;
 	e->flow = cl.flow;
@@ -223,43 +197,21 @@ rd_icache_add(struct decoder *d, const unsigned char *p, size_t len,
 	e->addr_rel = in->has_addr ? (int32_t) addr_rel : 0;
 	e->has_target = d->info.target != 0;
 	e->target_rel = e->has_target ? (int32_t) target_rel : 0;
-	e->nspans = in->nspans;
-	for (size_t k = 0; k < in->nspans; k++) {
-		e->span_pos[k] = in->spans[k].pos;
-		e->span_len[k] = in->spans[k].len;
-		e->span_rel[k] = (int32_t) in->spans[k].rel;
-	}
 	ic->lens[p[0]] |= 1u << len;
 }
 
-/* Put in d->in and d->info what decoding E at PC prints and fills in.  */
+/* Put in d->in and d->info what decoding E at PC fills in, all but the
+   text.  */
 void
 rd_icache_replay(struct decoder *d, const struct icache_ent *e, bfd_vma pc)
 {
 	struct insn *in = &d->in;
-	const char *t = d->ic.text + e->text;
-	size_t from = 0;
 
 	in->has_addr = e->has_addr;
 	in->addr = pc + (bfd_vma) (int64_t) e->addr_rel;
 	d->info.insn_info_valid = e->info_valid;
 	d->info.insn_type = e->insn_type;
 	d->info.target = e->has_target ? pc + (bfd_vma) (int64_t) e->target_rel : 0;
-	if (e->flow == FLOW_NONE)
-		return;
-	/* The text, with the addresses of this pc.  */
-	for (size_t k = 0; k < e->nspans; k++) {
-		char hex[19];
-		size_t n = rd_format_addr(pc + (bfd_vma) (int64_t) e->span_rel[k], hex);
-
-		rd_insn_append(in, t + from, e->span_pos[k] - from);
-		in->spans[k] = (struct span) { (uint8_t) in->len, (uint8_t) n,
-					       e->span_rel[k] };
-		rd_insn_append(in, hex, n);
-		from = e->span_pos[k] + e->span_len[k];
-	}
-	in->nspans = e->nspans;
-	rd_insn_append(in, t + from, e->textlen - from);
 }
 
 /* The shape of an x86 instruction: its length, and its bytes with the
@@ -457,6 +409,5 @@ rd_caches_free(struct decoder *w)
 {
 	free(w->bodies);
 	free(w->ic.ents);
-	free(w->ic.text);
 	free(w->shapes);
 }

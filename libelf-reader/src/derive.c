@@ -179,6 +179,54 @@ insn_text(const struct decoder *w, uint32_t off, uint64_t pc, char *buf,
 	return buf;
 }
 
+/* Clear what the printer callbacks gather, for the instruction at PC.  */
+static void
+insn_begin(struct decoder *d, bfd_vma pc)
+{
+	d->in.len = 0;
+	d->in.text[0] = '\0';
+	d->in.has_addr = false;
+	d->in.mem_error = false;
+	d->in.pc = pc;
+	d->in.fetched = pc;
+	d->in.nspans = 0;
+	d->info.insn_info_valid = 0;
+	d->info.insn_type = dis_noninsn;
+	d->info.target = 0;
+}
+
+/* Disassemble the instruction at PC again for the text keep_text would
+   have kept of it, for a diagnostic to quote.  */
+static const char *
+quote_again(struct decoder *w, uint64_t pc, char *buf, size_t size)
+{
+	const char *t;
+	size_t n = 0;
+
+	insn_begin(w, pc);
+	w->print(pc, &w->info);
+	for (t = w->in.text + strspn(w->in.text, " \t"); *t != '\0' && n + 1 < size;
+	     t++) {
+		char ch = *t == '\t' ? ' ' : *t;
+
+		if (ch == ' ' && n > 0 && buf[n - 1] == ' ')
+			continue;
+		buf[n++] = ch;
+	}
+	buf[n] = '\0';
+	return buf;
+}
+
+/* The text of instruction DI, at PC, for a diagnostic.  */
+static const char *
+quote(struct decoder *w, const struct dinsn *di, uint64_t pc, char *buf,
+      size_t size)
+{
+	if (di->text == NO_TEXT)
+		return quote_again(w, pc, buf, size);
+	return insn_text(w, di->text, pc, buf, size);
+}
+
 /* Whether the instruction with text T (no leading blanks) is an x86 far
    jump or call: they name an absolute address, so their decodings are
    for this pc only.  */
@@ -200,16 +248,7 @@ decode_insn(struct decoder *d, bfd_vma pc, struct classified *cl)
 	size_t avail = 0, shape_len = 0;
 	int len;
 
-	d->in.len = 0;
-	d->in.text[0] = '\0';
-	d->in.has_addr = false;
-	d->in.mem_error = false;
-	d->in.pc = pc;
-	d->in.fetched = pc;
-	d->in.nspans = 0;
-	d->info.insn_info_valid = 0;
-	d->info.insn_type = dis_noninsn;
-	d->info.target = 0;
+	insn_begin(d, pc);
 	if (d->use_icache && pc >= d->info.buffer_vma
 	    && pc - d->info.buffer_vma < d->info.buffer_length) {
 		const struct icache_ent *e;
@@ -306,12 +345,16 @@ decode(struct decoder *d, uint64_t start, uint64_t end, struct body *b,
 					       && d->info.target != 0));
 		di->rel = (int64_t) ((d->info.insn_info_valid && d->info.target != 0
 				      ? d->info.target : d->in.addr) - pc);
-		switch (keep_text(d, &d->in, &di->text)) {
-		case -1:
-			return -1;
-		case 1:
-			*reusable = false;
-			break;
+		if (d->quote_again) {
+			di->text = NO_TEXT;
+		} else {
+			switch (keep_text(d, &d->in, &di->text)) {
+			case -1:
+				return -1;
+			case 1:
+				*reusable = false;
+				break;
+			}
 		}
 		di->reloc = 0;
 		if (di->has_target && d->ncoderels != 0) {
@@ -321,7 +364,10 @@ decode(struct decoder *d, uint64_t start, uint64_t end, struct body *b,
 				*reusable = false;
 			}
 		}
-		if (di->has_target && far_branch(d->text + di->text))
+		/* Far branches are never in the instruction cache: the
+		   text of one is the text libopcodes printed.  */
+		if (di->has_target
+		    && far_branch(d->in.text + strspn(d->in.text, " \t")))
 			*reusable = false;
 		d->ninsns++;
 		b->n++;
@@ -354,6 +400,15 @@ decode_cs(struct decoder *w, size_t k, const struct sec *s,
 	nb.bytes = bytes;
 	nb.size = end - start;
 	nb.thumb = h->machine == EM_ARM && rd_arm_mode(d, c->code_sec, start) == 't';
+	/* Even a body found decoded may be disassembled again, to quote an
+	   instruction of it.  */
+	if (w->buffer_sec != c->code_sec) {
+		w->buffer_sec = c->code_sec;
+		w->info.buffer = (bfd_byte *) s->bytes;
+		w->info.buffer_vma = base;
+		w->info.buffer_length = s->nbytes;
+		w->info.section = NULL;
+	}
 	b = rd_body_find(w, &nb);
 	if (b == NULL) {
 		bool reusable;
@@ -363,14 +418,6 @@ decode_cs(struct decoder *w, size_t k, const struct sec *s,
 		if (h->machine == EM_ARM)
 			w->info.disassembler_options = nb.thumb ? "force-thumb"
 				: "no-force-thumb";
-
-		if (w->buffer_sec != c->code_sec) {
-			w->buffer_sec = c->code_sec;
-			w->info.buffer = (bfd_byte *) s->bytes;
-			w->info.buffer_vma = base;
-			w->info.buffer_length = s->nbytes;
-			w->info.section = NULL;
-		}
 		w->shndx = c->code_sec;
 		rd_body_begin(w);
 		if (decode(w, start, end, &nb, &reusable) < 0)
@@ -395,7 +442,7 @@ judge_cs(struct deriver *d, size_t k, const struct csdec *dec)
 	struct reader *r = d->r;
 	rseqelf *h = r->h;
 	struct cs_int *c = &h->cs[k];
-	const struct decoder *w = &d->decoder;
+	struct decoder *w = &d->decoder;
 	uint64_t start = c->pub.start_ip, end = c->pub.post_commit_ip;
 
 	while (d->decl < d->ndeclared && r->ex[d->decl].cs < k)
@@ -408,7 +455,7 @@ judge_cs(struct deriver *d, size_t k, const struct csdec *dec)
 		uint64_t pc = start + di->off;
 		uint64_t target = pc + (uint64_t) di->rel;
 		char buf[256];
-#define TEXT insn_text(w, di->text, pc, buf, sizeof buf)
+#define TEXT quote(w, di, pc, buf, sizeof buf)
 
 		switch ((enum flow) di->flow) {
 		case FLOW_NONE:
@@ -489,6 +536,7 @@ decoder_init(struct decoder *w, struct deriver *d)
 	if (rd_dis_init(w, h, am) < 0)
 		return -1;
 	w->use_icache = h->machine == EM_X86_64 || h->machine == EM_386;
+	w->quote_again = w->use_icache;
 	w->ic.addr_max = h->elfclass == 32 ? UINT32_MAX : UINT64_MAX;
 	w->mode64 = h->machine == EM_X86_64;
 	return 0;

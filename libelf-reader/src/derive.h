@@ -39,13 +39,15 @@ struct insn {
 	struct span spans[MAX_SPANS];
 };
 
+#define NO_TEXT UINT32_MAX
+
 /* One decoded instruction that changes the flow, with its branch target
    relative to its own address so that a decoding can be reused for the
    same bytes elsewhere.  */
 struct dinsn {
 	uint64_t off;		/* from start_ip */
 	int64_t rel;		/* target - address, when has_target */
-	uint32_t text;		/* offset in the text pool, for diagnostics */
+	uint32_t text;		/* offset in the text pool, or NO_TEXT */
 	uint32_t reloc;		/* 1 + index in coderels, 0 if none */
 	uint8_t flow;		/* enum flow */
 	bool has_target;
@@ -93,28 +95,23 @@ struct armmap {
    instruction depends on its bytes alone, the pc changing nothing but the
    addresses printed: ARM's IT blocks, RISC-V's auipc pairs and PowerPC's
    absolute branches make the others depend on where they are or on what
-   came before.  */
-#define ICACHE_SPANS 2
+   came before.  The text is not kept: see struct decoder's
+   quote_again.  */
 
 /* One decoding, at the slot its bytes hash to: a newer decoding evicts
    it.  Offsets from the pc are 32-bit, as x86 branch displacements are:
-   a decoding that prints anything farther is not kept.  */
+   a decoding with a target farther away is not kept.  */
 struct icache_ent {
 	uint8_t bytes[15];
 	uint8_t len;		/* 0: an empty slot */
 	uint8_t flow;		/* enum flow, after the insn_type fallback */
 	uint8_t insn_type;	/* enum dis_insn_type */
-	uint8_t nspans;
 	bool indirect;
 	bool info_valid;
 	bool has_addr;
 	bool has_target;
-	uint8_t span_pos[ICACHE_SPANS], span_len[ICACHE_SPANS];
-	uint16_t textlen;
-	uint32_t text;		/* in icache.text, when flow != FLOW_NONE */
 	int32_t addr_rel;	/* in.addr - pc */
 	int32_t target_rel;	/* info.target - pc, when info.target != 0 */
-	int32_t span_rel[ICACHE_SPANS];
 };
 
 struct icache {
@@ -122,8 +119,6 @@ struct icache {
 	/* Bit L of lens[B]: an entry of L bytes may start with byte B, so a
 	   look-up tries only the lengths that can match.  */
 	uint16_t lens[256];
-	char *text;
-	size_t ntext, text_cap;
 	uint64_t addr_max;	/* UINT32_MAX for 32-bit files */
 };
 
@@ -156,6 +151,10 @@ struct decoder {
 
 	bool use_icache;
 	struct icache ic;
+	/* x86: the text of an instruction is not kept, and the caches do not
+	   replay it.  The few a diagnostic quotes are disassembled again at
+	   their own pc, which decodes them as it did the first time.  */
+	bool quote_again;
 	bool mode64;		/* x86-64 code, x32 included */
 	struct shape_ent *shapes;	/* decode-cache.c; NULL until used */
 
@@ -196,7 +195,6 @@ const struct arch_map *rd_arch_map(unsigned em);
 void rd_opcodes_lock(void);
 void rd_opcodes_unlock(void);
 int rd_dis_init(struct decoder *w, const rseqelf *h, const struct arch_map *am);
-void rd_insn_append(struct insn *in, const char *str, size_t n);
 size_t rd_format_addr(bfd_vma addr, char buf[19]);
 
 /* decode-cache.c */

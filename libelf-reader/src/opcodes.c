@@ -91,8 +91,8 @@ rd_machine_can_derive(const rseqelf *h)
 }
 
 /* Append N bytes of STR to the text of IN, as many as fit.  */
-void
-rd_insn_append(struct insn *in, const char *str, size_t n)
+static void
+insn_append(struct insn *in, const char *str, size_t n)
 {
 	size_t room = sizeof in->text - 1 - in->len;
 
@@ -108,7 +108,7 @@ append_str(struct insn *in, const char *str, size_t max)
 {
 	size_t room = sizeof in->text - 1 - in->len;
 
-	rd_insn_append(in, str, strnlen(str, room < max ? room : max));
+	insn_append(in, str, strnlen(str, room < max ? room : max));
 }
 
 /* Every c.s. instruction goes through here several times: the "%s" and
@@ -196,7 +196,7 @@ print_address(bfd_vma addr, struct disassemble_info *info)
 		in->has_addr = true;
 		in->addr = addr;
 	}
-	rd_insn_append(in, hex, n);
+	insn_append(in, hex, n);
 	if (in->nspans < MAX_SPANS && in->len - pos == n)
 		in->spans[in->nspans++] = (struct span) {
 			(uint8_t) pos, (uint8_t) n, (int64_t) (addr - in->pc) };
