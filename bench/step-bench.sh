@@ -252,7 +252,27 @@ get() { grep "^$2 " "$1" | cut -d' ' -f2 | median; }
 
 # 3. 10M percpu_addv under "gdb -batch -ex run": the run itself, timed
 #    inside GDB, and the whole process (which adds the extension's
-#    start-up: see startup-bench.sh).
+#    start-up: see startup-bench.sh), with the extension loaded from the
+#    build tree and from an install of it (make install DESTDIR=...).
+#    The staged loader finds the staged package, unless gdb-rseq is also
+#    really installed under the configured prefix: then that one would be
+#    measured, so the staged install is checked first.
+inst_loader=
+if make -s -C "$top_builddir" install DESTDIR="$tmp/inst" > "$tmp/inst.log" 2>&1; then
+  inst_loader=$(find "$tmp/inst" -path '*/share/gdb-rseq/gdb-rseq.py' | head -n 1)
+fi
+if test -n "$inst_loader"; then
+  loaded=$("$GDB" -nx -q -batch -iex "source $inst_loader" \
+    -ex 'python import gdb_rseq; print(gdb_rseq.__file__)' 2>&1 | tail -n 1)
+  case $loaded in
+  "$tmp/inst/"*) ;;
+  *) echo "step-bench: the staged install loads $loaded: not measured" >&2
+     inst_loader= ;;
+  esac
+else
+  echo "step-bench: make install DESTDIR=... failed: installed tree not measured" >&2
+fi
+inst() { "$GDB" -nx -q -batch -iex "source $inst_loader" "$@"; }
 cat > "$tmp/run.py" <<'EOF'
 import time
 import gdb
@@ -270,12 +290,16 @@ wall() {
 : > "$tmp/run-ext.txt"
 : > "$tmp/proc-stock.txt"
 : > "$tmp/proc-ext.txt"
+: > "$tmp/proc-inst.txt"
 i=0
 while test $i -lt "$RUNS"; do
   stock -x "$tmp/run.py" "$tmp/bench" 2>/dev/null | grep '^run ' >> "$tmp/run-stock.txt"
   ext -x "$tmp/run.py" "$tmp/bench" 2>/dev/null | grep '^run ' >> "$tmp/run-ext.txt"
   wall stock -ex 'run 10000000' "$tmp/bench" >> "$tmp/proc-stock.txt"
   wall ext -ex 'run 10000000' "$tmp/bench" >> "$tmp/proc-ext.txt"
+  if test -n "$inst_loader"; then
+    wall inst -ex 'run 10000000' "$tmp/bench" >> "$tmp/proc-inst.txt"
+  fi
   i=$((i + 1))
 done
 
@@ -293,6 +317,7 @@ r_stock=$(get "$tmp/run-stock.txt" run)
 r_ext=$(get "$tmp/run-ext.txt" run)
 p_stock=$(median < "$tmp/proc-stock.txt")
 p_ext=$(median < "$tmp/proc-ext.txt")
+p_inst=$(median < "$tmp/proc-inst.txt")
 np_ext=$(get "$tmp/ext.txt" next_plain)
 nc_ext=$(get "$tmp/ext.txt" next_cs)
 np_stock=$(get "$tmp/stock.txt" next_plain)
@@ -313,6 +338,11 @@ printf '  %-52s %s / %s = %s (target <= 1.02)\n' \
 printf '  %-52s %s / %s = %s (start-up included)\n' \
   "  the whole gdb -batch -ex run process, ext / stock:" \
   "$(ms "$p_ext")" "$(ms "$p_stock")" "$(ratio "$p_ext" "$p_stock")"
+if test -n "$inst_loader"; then
+  printf '  %-52s %s / %s = %s (start-up included)\n' \
+    "  the same, extension installed, ext / stock:" \
+    "$(ms "$p_inst")" "$(ms "$p_stock")" "$(ratio "$p_inst" "$p_stock")"
+fi
 printf '  %-52s %s / %s = %s (target <= 3)\n' \
   "next over a line with a section / without:" \
   "$(us "$nc_ext")" "$(us "$np_ext")" "$(ratio "$nc_ext" "$np_ext")"
