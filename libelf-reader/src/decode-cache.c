@@ -248,11 +248,19 @@ static const char x86_map2[] =
 	"mmMmMMMm........" "mmmmmmmmmmmmmmmm" "mmmmmmmmmmmmmmmm" "mmmmmmmmmmmmmmm?";
 
 /* One-byte opcodes that 64-bit mode does not have, or gives to VEX and
-   EVEX: no shape there.  */
-static const unsigned char x86_not64[] = {
-	0x06, 0x07, 0x0e, 0x16, 0x17, 0x1e, 0x1f, 0x27, 0x2f, 0x37, 0x3f,
-	0x60, 0x61, 0x82, 0x9a, 0xc4, 0xc5, 0xce, 0xd4, 0xd5, 0xd6, 0xea,
+   EVEX: no shape there.  A bit per opcode: every instruction of a c.s.
+   is looked up.  */
+#define NOT64(op) ((uint64_t) 1 << ((op) & 63))
+static const uint64_t x86_not64[4] = {
+	NOT64(0x06) | NOT64(0x07) | NOT64(0x0e) | NOT64(0x16) | NOT64(0x17)
+	| NOT64(0x1e) | NOT64(0x1f) | NOT64(0x27) | NOT64(0x2f) | NOT64(0x37)
+	| NOT64(0x3f),
+	NOT64(0x60) | NOT64(0x61),
+	NOT64(0x82) | NOT64(0x9a),
+	NOT64(0xc4) | NOT64(0xc5) | NOT64(0xce) | NOT64(0xd4) | NOT64(0xd5)
+	| NOT64(0xd6) | NOT64(0xea),
 };
+#undef NOT64
 
 size_t
 rd_x86_shape(const unsigned char *p, size_t avail, bool mode64,
@@ -297,7 +305,7 @@ rd_x86_shape(const unsigned char *p, size_t avail, bool mode64,
 		kind = x86_map1[p[i]];
 		if (kind == 'r')
 			kind = '.';	/* inc/dec: REX was taken above */
-		if (mode64 && memchr(x86_not64, p[i], sizeof x86_not64) != NULL)
+		if (mode64 && (x86_not64[p[i] >> 6] >> (p[i] & 63) & 1) != 0)
 			return 0;
 	}
 	if (rexw)
@@ -358,20 +366,26 @@ rd_x86_shape(const unsigned char *p, size_t avail, bool mode64,
 	n = i + disp + imm;
 	if (n > 15 || n > avail)
 		return 0;
+	memset(key, 0, 15);
 	memcpy(key, p, i);
-	memset(key + i, 0, 15 - i);
 	return n;
 }
 
 /* x86 shapes that fall through, one per slot.  */
 #define SHAPE_BITS 11
 
+/* The slot of shape KEY of length LEN.  Two multiplications over the
+   key as words rather than FNV-1a's fifteen: every fall-through
+   instruction is looked up here.  */
 static struct shape_ent *
 shape_slot(const struct decoder *d, const unsigned char key[15], size_t len)
 {
-	uint64_t h = fnv1a(key, 15) ^ len;
+	uint64_t a, b, h;
 
-	return &d->shapes[(h ^ h >> 29) & ((1u << SHAPE_BITS) - 1)];
+	memcpy(&a, key, 8);
+	memcpy(&b, key + 7, 8);
+	h = ((a ^ len) * 0x9e3779b97f4a7c15ull ^ b) * 0xff51afd7ed558ccdull;
+	return &d->shapes[h >> (64 - SHAPE_BITS)];
 }
 
 /* Whether an instruction of shape KEY and length LEN was found to fall
