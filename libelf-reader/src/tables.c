@@ -10,6 +10,36 @@
 
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
+#include <unistd.h>
+
+#ifndef MADV_POPULATE_WRITE
+#define MADV_POPULATE_WRITE 23	/* Linux 5.14 */
+#endif
+
+/* Map the pages of a new array of SIZE bytes at P, about to be written
+   through, in one system call rather than a page fault each.  The c.s.
+   and the exits of a large file take megabytes, and a page fault, on a
+   virtual machine above all, costs more than writing its page.  Smaller
+   arrays come from pages malloc already has.  A kernel without
+   MADV_POPULATE_WRITE leaves the pages to fault.  */
+static void
+populate(void *p, size_t size)
+{
+	static long page;
+	uintptr_t from, to;
+
+	if (size < 256 * 1024)
+		return;
+	if (page == 0)
+		page = sysconf(_SC_PAGESIZE);
+	if (page <= 0)
+		return;
+	from = ((uintptr_t) p + page - 1) & ~((uintptr_t) page - 1);
+	to = ((uintptr_t) p + size) & ~((uintptr_t) page - 1);
+	if (to > from)
+		madvise((void *) from, to - from, MADV_POPULATE_WRITE);
+}
 
 /* Read the struct rseq_cs at word WI of V.  Its first 64-bit word holds
    the u32 version then the u32 flags, in memory order.  */
@@ -216,6 +246,16 @@ read_exits(struct reader *r)
 	if (ev->nw % 2 != 0)
 		rd_diag(h, RSEQELF_WARNING, false, 0,
 			"%s ends with half an entry", name);
+	/* Room for every entry, in one piece.  */
+	if (ev->nw / 2 > r->excap) {
+		struct exit_tmp *n = realloc(r->ex, ev->nw / 2 * sizeof *n);
+
+		if (n == NULL)
+			return -1;
+		r->ex = n;
+		r->excap = ev->nw / 2;
+		populate(r->ex, r->excap * sizeof *r->ex);
+	}
 	for (size_t i = 0; i + 1 < ev->nw; i += 2) {
 		uint64_t start = ev->w[i], ip = ev->w[i + 1];
 		uint32_t ssec = ev->wsec ? ev->wsec[i] : 0;
@@ -286,6 +326,7 @@ rd_read_tables(struct reader *r)
 	h->cs = calloc(cap, sizeof *h->cs);
 	if (h->cs == NULL)
 		return -1;
+	populate(h->cs, cap * sizeof *h->cs);
 	if (v == NULL)
 		walk_ptr_array(r, h->cs, &h->ncs);
 	else
@@ -326,6 +367,7 @@ rd_merge_exits(struct reader *r, size_t ndeclared)
 	h->exits = malloc(r->nex * sizeof *h->exits);
 	if (h->exits == NULL)
 		return -1;
+	populate(h->exits, r->nex * sizeof *h->exits);
 	while (a < ae || b < be) {
 		if (b == be || (a < ae && cmp_exit(a, b) <= 0))
 			add_to_handle(h, a++, &last);
