@@ -7,7 +7,6 @@ import gdb
 
 import _gdb_rseq
 
-from . import objfiles as _objfiles
 from . import registry as _registry
 from . import threads as _threads
 
@@ -206,7 +205,8 @@ match, declared exits that disassembly contradicts, ...)."""
                 try:
                     diags = _gdb_rseq.read_file(path).diagnostics
                 except (OSError, ValueError) as e:
-                    diags = [_objfiles.Finding("error", None, str(e))]
+                    from .objfiles import Finding
+                    diags = [Finding("error", None, str(e))]
             if not count and not diags:
                 continue
             shown += 1

@@ -29,9 +29,12 @@ import struct
 import gdb
 
 from . import log
-from . import objfiles
 from . import target
-from .exits import derive_exits
+
+# objfiles (reading tables) and exits (deriving exits) are imported where
+# they are first needed, below: a session that never queries the registry
+# never loads them, and importing them costs a tenth of gdb-rseq's
+# start-up.
 
 
 class Exit(tuple):
@@ -148,6 +151,7 @@ class _Entry:
             exits = {ip + b: kind for ip, kind in r.exits}
             # Derived here, for the c.s. someone asks about, rather than
             # for all of them at load time: a file may have 100k.
+            from .exits import derive_exits
             derived, has_call, has_syscall = derive_exits(start, end, abort)
             for ip in derived:
                 exits.setdefault(ip, "derived")
@@ -213,6 +217,7 @@ class Registry:
 
     def read_pending(self):
         """Read the tables of the objfiles added since the last query."""
+        from . import objfiles
         while self._pending:
             objfile = next(iter(self._pending))
             del self._pending[objfile]
@@ -283,6 +288,7 @@ class Registry:
         if not self._dirty:
             return
         self._dirty = False
+        from . import objfiles
         for o in [o for o in self._entries if not o.is_valid()]:
             del self._entries[o]
             self._changed()
@@ -324,6 +330,9 @@ class Registry:
                 return cs
         starts, learned = self._learned_index()
         i = bisect.bisect_right(starts, addr) - 1
+        if i < 0:
+            return None
+        from . import objfiles
         while i >= 0:
             if learned[i].contains(addr):
                 return learned[i]
@@ -388,6 +397,8 @@ class Registry:
         SIGNATURE is the abort signature to check at abort-4; by default
         the one the selected thread registered (ptrace), else the
         architecture's usual value."""
+        from . import objfiles
+        from .exits import derive_exits
         inf = gdb.selected_inferior()
         order = target.byte_order()
         try:
