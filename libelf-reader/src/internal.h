@@ -115,11 +115,13 @@ struct view {
 	uint32_t *wsec;
 };
 
-/* A declared or derived exit before they are merged into the handle.  */
+/* A declared or derived exit before they are merged into the handle.
+   16 bytes: a file has about one exit per c.s., and they are
+   megabytes of memory for a large one.  */
 struct exit_tmp {
-	size_t cs;
 	uint64_t ip;
-	enum rseqelf_exit_kind kind;
+	uint32_t cs;		/* tables.c keeps the c.s. count under 4G */
+	uint8_t kind;		/* enum rseqelf_exit_kind */
 	bool reached;		/* declared, and a branch of its c.s. targets it */
 };
 

@@ -194,7 +194,7 @@ rd_add_exit(struct reader *r, size_t cs, uint64_t ip,
 		r->ex = n;
 		r->excap = cap;
 	}
-	r->ex[r->nex++] = (struct exit_tmp) { cs, ip, kind, false };
+	r->ex[r->nex++] = (struct exit_tmp) { ip, (uint32_t) cs, kind, false };
 	return 0;
 }
 
@@ -323,6 +323,10 @@ rd_read_tables(struct reader *r)
 		cap = v->nw / (RSEQ_CS_SIZE / 8);
 	if (cap == 0)
 		return 0;
+	/* Exits name their c.s. by a 32-bit index.  4G c.s. would take
+	   hundreds of gigabytes here anyway.  */
+	if (cap > UINT32_MAX)
+		return -1;
 	h->cs = calloc(cap, sizeof *h->cs);
 	if (h->cs == NULL)
 		return -1;
