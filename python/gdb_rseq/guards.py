@@ -32,6 +32,7 @@ there.  A user's own hook for one of these commands replaces gdb-rseq's
 import gdb
 
 from . import log
+from . import nativerun
 from . import registry
 from . import safepass
 
@@ -282,6 +283,7 @@ def _before_command(line_step=True):
     if safepass.own_resume:
         # The instruction-step commands resume through "continue".
         return
+    nativerun.disarm()
     inferior = gdb.selected_inferior()
     if inferior.pid:
         # Inside-mode passes end with any other command: re-armed and

@@ -49,13 +49,15 @@ class Outcome:
     breakpoint, a signal, the inferior exiting), which the caller passes
     on unchanged, and the command ends as any GDB command would."""
 
-    __slots__ = ("ours", "output", "exited", "hit")
+    __slots__ = ("ours", "output", "exited", "hit", "steps")
 
     def __init__(self, ours, output, exited, hit):
         self.ours = ours
         self.output = output
         self.exited = exited
         self.hit = hit
+        # Instructions executed as counted steps: a native run is one.
+        self.steps = 1
 
     def __repr__(self):
         return "Outcome(ours=%s, exited=%s, hit=%s)" % (
@@ -83,31 +85,73 @@ class _AddressBreakpoint(gdb.Breakpoint):
         return int(gdb.parse_and_eval("$sp")) > self.min_sp
 
 
-class _StepWatchpoint:
-    """The one-instruction step: a watchpoint on $pc.
+class _StepWatchpoint(gdb.Breakpoint):
+    """The instruction step: a watchpoint on $pc.
 
-    Enabling a software watchpoint re-evaluates it, which costs a third
-    of a step, so it stays enabled across the steps of one command
-    ("stepi 1000") and is disabled when the command ends (``disarm``) or
-    a native run needs the thread to run freely.  It is deleted before
-    GDB shows its prompt (``release``)."""
+    GDB single-steps the thread and asks stop() after every instruction,
+    inside its own stepping loop, so "stepi N" is one resume of N
+    instructions rather than N resumes: stop() counts them, and asks the
+    command's CHECK whether the thread may go on from the new PC (a
+    critical section or a call to run natively ahead stops it first).
 
+    Enabling a software watchpoint re-parses and re-evaluates it, which
+    costs a third of a step, so it stays enabled from one stepping
+    command to the next (a script stepping in a loop).  Whatever else
+    resumes the inferior disables it first: the hooks of continue, next
+    and the like, an inferior call, a native run.  A resume that runs no
+    hook (MI's -exec-continue, jump, signal) finds it not ``active``:
+    it then disables itself after that resume's first instruction, and
+    GDB resumes the rest normally.  It is deleted before GDB shows its
+    prompt (``release``).  It is not thread-specific, so that the first
+    instruction of any thread catches such a resume."""
+
+    def __init__(self):
+        super().__init__("$pc", gdb.BP_WATCHPOINT, internal=True)
+        self.silent = True
+        self.enabled = False
+        self.active = False
+        self.budget = 1
+        self.steps = 0
+        self.check = None
+        self.tid = None
+
+    def stop(self):
+        if not self.active:
+            self.enabled = False
+            return False
+        self.steps += 1
+        if self.steps >= self.budget:
+            return True
+        if self.check is None:
+            return False
+        try:
+            return self.check(thread_pc(self.tid))
+        except Exception:       # noqa: BLE001 -- GDB would print and stop
+            return True
+
+
+class _StepWatchpointHolder:
     def __init__(self):
         self.wp = None
 
-    def arm(self, thread):
-        if self.wp is None or not self.wp.is_valid():
-            self.wp = gdb.Breakpoint("$pc", gdb.BP_WATCHPOINT,
-                                     internal=True)
-            self.wp.silent = True
-            self.wp.enabled = False
-        if self.wp.thread != thread.global_num:
-            self.wp.thread = thread.global_num
-        if not self.wp.enabled:
-            self.wp.enabled = True
-        return self.wp
+    def arm(self, thread, budget, check):
+        wp = self.wp
+        if wp is None or not wp.is_valid():
+            wp = self.wp = _StepWatchpoint()
+        wp.budget, wp.steps, wp.check = budget, 0, check
+        wp.tid = thread.ptid[1]
+        wp.active = True
+        if not wp.enabled:
+            wp.enabled = True
+        return wp
+
+    def idle(self):
+        """Our resume is over; the watchpoint may stay enabled."""
+        if self.wp is not None:
+            self.wp.active = False
 
     def disarm(self):
+        self.idle()
         if self.wp is not None and self.wp.is_valid() and self.wp.enabled:
             self.wp.enabled = False
 
@@ -117,7 +161,7 @@ class _StepWatchpoint:
         self.wp = None
 
 
-_step_wp = _StepWatchpoint()
+_step_wp = _StepWatchpointHolder()
 
 
 def release(event=None):
@@ -223,6 +267,31 @@ def _current_pc():
     return int(gdb.newest_frame().pc())
 
 
+_native_pc = None
+
+
+def thread_pc(tid):
+    """The PC of the stopped thread TID of the selected inferior, cheaply:
+    straight from the kernel for a native inferior, else through $pc
+    (which makes GDB build frame #0)."""
+    global _native_pc
+    if _native_pc is None:
+        _native_pc = False
+        if safepass.is_native():
+            try:
+                import _gdb_rseq
+                if _gdb_rseq.thread_pc(tid) is not None:
+                    _native_pc = _gdb_rseq.thread_pc
+            except (ImportError, AttributeError, OSError):
+                pass
+    if _native_pc and safepass.is_native():
+        try:
+            return _native_pc(tid)
+        except OSError:
+            pass
+    return int(gdb.parse_and_eval("$pc"))
+
+
 def _resume(thread, own_numbers, want_hit=True):
     """`continue` the thread; return an Outcome (with the PC it stopped
     at when WANT_HIT and the stop was ours)."""
@@ -250,9 +319,24 @@ def _resume(thread, own_numbers, want_hit=True):
 
 
 def command_done():
-    """The instruction-step command is over: no stepping watchpoint may
-    stay enabled for whatever runs next."""
+    """The instruction-step command is over.  In non-stop mode other
+    threads may be resumed at any time without a hook to disarm the
+    step watchpoint first: it is disabled at once."""
+    if gdb.parameter("non-stop"):
+        _step_wp.disarm()
+    else:
+        _step_wp.idle()
+
+
+def disarm(event=None):
+    """Something other than the instruction-step commands is about to
+    resume the inferior: GDB must not single-step it."""
+    if isinstance(event, gdb.InferiorCallPostEvent):
+        return
     _step_wp.disarm()
+
+
+gdb.events.inferior_call.connect(disarm)
 
 
 def others_running(thread):
@@ -263,11 +347,13 @@ def others_running(thread):
                                     for t in threads)
 
 
-def single_step(thread, pc=None, successors=None):
-    """Execute exactly one instruction of THREAD (calls are entered).
-    PC: the thread's current PC, when the caller has it; SUCCESSORS:
-    where the instruction can go, when known.  The caller calls
-    command_done() when its command ends.
+def single_step(thread, pc=None, successors=None, budget=1, check=None):
+    """Execute instructions of THREAD one at a time (calls are entered):
+    BUDGET of them, or fewer when CHECK, called with the PC after each
+    one, says to stop before the next.  The Outcome's ``steps`` says how
+    many ran.  PC: the thread's current PC, when the caller has it;
+    SUCCESSORS: where the first instruction can go, when known.  The
+    caller calls command_done() when its command ends.
 
     While other threads run (non-stop mode) GDB would single-step them
     too for the $pc watchpoint and report their steps as random
@@ -282,11 +368,15 @@ def single_step(thread, pc=None, successors=None):
         return run_to(thread, successors)
     with _Held(thread), _ResumePCClear(pc):
         try:
-            wp = _step_wp.arm(thread)
-            return _resume(thread, {wp.number}, want_hit=False)
+            wp = _step_wp.arm(thread, budget, check)
+            out = _resume(thread, {wp.number}, want_hit=False)
+            out.steps = wp.steps
+            return out
         except BaseException:
             _step_wp.disarm()
             raise
+        finally:
+            _step_wp.idle()
 
 
 def run_to(thread, addresses, return_guard=None):

@@ -33,16 +33,19 @@ class Successors:
     ``targets`` is the tuple of addresses the thread can be at after
     executing the instruction at ``pc`` (for a call: the callee's entry),
     or None when they cannot be known statically.  ``fallthrough`` is
-    ``pc + length``, where ``nexti`` over a call ends."""
+    ``pc + length``, where ``nexti`` over a call ends.  ``dynamic``: the
+    targets were read from registers or memory (a return, an indirect
+    branch) and hold for this execution only."""
 
-    __slots__ = ("pc", "length", "kind", "targets", "fallthrough")
+    __slots__ = ("pc", "length", "kind", "targets", "fallthrough", "dynamic")
 
-    def __init__(self, pc, length, kind, targets):
+    def __init__(self, pc, length, kind, targets, dynamic=False):
         self.pc = pc
         self.length = length
         self.kind = kind
         self.targets = targets
         self.fallthrough = pc + length
+        self.dynamic = dynamic
 
     def __repr__(self):
         targets = (None if self.targets is None
@@ -98,24 +101,25 @@ def _x86(pc, asm, length, ptr_size):
         try:
             return Successors(pc, length, RET,
                               (_read_pointer(gdb.selected_inferior(), sp,
-                                             ptr_size),))
+                                             ptr_size),), dynamic=True)
         except gdb.MemoryError:
-            return Successors(pc, length, RET, None)
+            return Successors(pc, length, RET, None, dynamic=True)
     is_jmp = mnemonic in ("jmp", "jmpq", "ljmp")
     is_call = mnemonic in ("call", "callq", "lcall")
     if is_jmp or is_call or _X86_COND.match(mnemonic):
         kind = CALL if is_call else JUMP if is_jmp else COND
-        if operand.startswith("*") or (
-                not _HEX.match(operand) and operand):
+        dynamic = operand.startswith("*") or (
+            not _HEX.match(operand) and bool(operand))
+        if dynamic:
             target = _x86_indirect(operand.lstrip("*"), ptr_size)
         else:
             m = _HEX.match(operand)
             target = int(m.group(1), 16) if m else None
         if target is None:
-            return Successors(pc, length, kind, None)
+            return Successors(pc, length, kind, None, dynamic)
         if kind == COND:
-            return Successors(pc, length, kind, (fall, target))
-        return Successors(pc, length, kind, (target,))
+            return Successors(pc, length, kind, (fall, target), dynamic)
+        return Successors(pc, length, kind, (target,), dynamic)
     if mnemonic in ("syscall", "sysenter"):
         return Successors(pc, length, PLAIN, (fall,))
     if mnemonic in ("int", "int3", "ud2", "hlt", "xbegin", "xabort", "into"):
@@ -137,9 +141,10 @@ def _aarch64(pc, asm, length):
         reg = operand or "x30"
         try:
             return Successors(pc, length, RET,
-                              (int(gdb.parse_and_eval("$" + reg)),))
+                              (int(gdb.parse_and_eval("$" + reg)),),
+                              dynamic=True)
         except gdb.error:
-            return Successors(pc, length, RET, None)
+            return Successors(pc, length, RET, None, dynamic=True)
     if mnemonic in ("b", "bl"):
         return Successors(pc, length, CALL if mnemonic == "bl" else JUMP,
                           None if target is None else (target,))
@@ -149,7 +154,8 @@ def _aarch64(pc, asm, length):
         except gdb.error:
             dest = None
         return Successors(pc, length, CALL if mnemonic.startswith("bl")
-                          else JUMP, None if dest is None else (dest,))
+                          else JUMP, None if dest is None else (dest,),
+                          dynamic=True)
     if _A64_COND.match(mnemonic):
         return Successors(pc, length, COND,
                           None if target is None else (fall, target))
@@ -158,14 +164,7 @@ def _aarch64(pc, asm, length):
     return Successors(pc, length, PLAIN, (fall,))
 
 
-def successors(frame, pc=None):
-    """Return the Successors of the instruction at PC (default: FRAME's).
-
-    FRAME must be the innermost frame of the thread about to step: its
-    registers resolve returns and indirect branches."""
-    arch = frame.architecture()
-    if pc is None:
-        pc = frame.pc()
+def _decode(arch, pc):
     try:
         insn = arch.disassemble(pc)[0]
     except gdb.MemoryError as e:
@@ -181,3 +180,56 @@ def successors(frame, pc=None):
     # Unknown architecture: only a non-branch is safe to predict, and
     # the disassembler cannot say which is which in general.
     return Successors(pc, length, PLAIN, None)
+
+
+class _Cache:
+    """Decoded instructions whose successors do not depend on registers,
+    by address, with the bytes they were decoded from.
+
+    "stepi N" and a loop of stepi commands predict the same instructions
+    over and over, and the disassembler costs a tenth of a step; reading
+    the bytes back (a twentieth of the cost) catches code that changed
+    under the same address (JIT, a library loaded where another was)."""
+
+    LIMIT = 1 << 16
+
+    def __init__(self):
+        self.entries = {}
+
+    def get(self, arch, pc):
+        hit = self.entries.get(pc)
+        inferior = gdb.selected_inferior()
+        if hit is not None:
+            raw, succ = hit
+            try:
+                if inferior.read_memory(pc, len(raw)).tobytes() == raw:
+                    return succ
+            except gdb.MemoryError:
+                pass
+            del self.entries[pc]
+        succ = _decode(arch, pc)
+        if not succ.dynamic:
+            if len(self.entries) >= self.LIMIT:
+                self.entries.clear()
+            try:
+                raw = inferior.read_memory(pc, succ.length).tobytes()
+            except gdb.MemoryError:
+                return succ
+            self.entries[pc] = (raw, succ)
+        return succ
+
+    def clear(self, event=None):
+        self.entries.clear()
+
+
+_cache = _Cache()
+gdb.events.new_objfile.connect(_cache.clear)
+gdb.events.clear_objfiles.connect(_cache.clear)
+gdb.events.exited.connect(_cache.clear)
+
+
+def successors(arch, pc):
+    """Return the Successors of the instruction at PC, an instruction of
+    the selected thread, about to run: its registers resolve returns and
+    indirect branches.  ARCH: the thread's gdb.Architecture."""
+    return _cache.get(arch, pc)

@@ -125,6 +125,10 @@ def print_stop(start_frame, start_function, frame_info="auto"):
     # no is_valid(), which searches the stack for a frame that is gone.
     same = (start_frame is not None and frame == start_frame
             and _function_key(frame) == start_function)
+    _print_location(same, frame_info)
+
+
+def _print_location(same, frame_info):
     if same and frame_info == "auto":
         # GDB's own printing of the source line alone, mid-line PC and
         # missing symtab included; and "frame" does not evaluate the
@@ -138,6 +142,47 @@ def print_stop(start_frame, start_function, frame_info="auto"):
         text = text[2:].lstrip(" ")
     gdb.write(text)
     gdb.execute("display", to_string=False)
+
+
+def _code_key(pc):
+    """Where PC is, as far as the printing of a stepi cares: the start of
+    the innermost function block holding it (an inlined function's own)
+    and of the function it is compiled into; None without symbols."""
+    try:
+        block = gdb.block_for_pc(pc)
+    except RuntimeError:
+        return None
+    inner = None
+    while block is not None and not block.is_static and not block.is_global:
+        if block.function is not None:
+            if inner is None:
+                inner = block.start
+            outer = block.start
+        block = block.superblock
+    return None if inner is None else (inner, outer)
+
+
+class _PlainStep:
+    """The start of a plain one-instruction step, for printing its end.
+
+    GDB prints the source line alone when the step ends in the frame and
+    function it started in.  Building gdb.Frame objects to compare would
+    unwind the caller too, which costs as much as the step itself; but a
+    step that is not a call or a return stays in its frame exactly when
+    it stays in its function (and inlined function instance), which the
+    block tables tell.  Code without them has its frames compared."""
+
+    __slots__ = ("tid", "kind", "key")
+
+    def __init__(self, thread, kind, key):
+        self.tid = thread.ptid[1]
+        self.kind = kind
+        self.key = key
+
+    def print_end(self):
+        same = (self.kind not in (predict.CALL, predict.RET)
+                and _code_key(nativerun.thread_pc(self.tid)) == self.key)
+        _print_location(same, gdb.parameter("print frame-info"))
 
 
 def _return_guard(frame):
@@ -202,33 +247,84 @@ def _describe_exit(cs, pc):
     return "returned to %#x" % pc
 
 
-def _step_atomic(thread, frame, over_calls):
-    pc = int(frame.pc())
-    cs = _index.lookup(pc)
-    if cs is not None:
-        return _restart(thread, frame, cs)
-    if not (over_calls or _index.starts
-            or nativerun.others_running(thread)):
-        # No section anywhere: wherever the instruction goes, it is a
-        # plain step.  (A branch can reach any section, so with even one
-        # known the instruction must be decoded.)
-        return nativerun.single_step(thread, pc)
-    pred = predict.successors(frame, pc)
-    if over_calls and pred.kind == predict.CALL:
-        return _over_call(thread, frame, pred)
-    if pred.targets is None:
-        return nativerun.single_step(thread, pc)
-    entered = [c for c in map(_index.lookup, pred.targets) if c is not None]
-    if not entered:
-        return nativerun.single_step(thread, pc, pred.targets)
+def _care(over_calls):
+    """The check single_step runs after each instruction of a plain run:
+    whether the thread must stop before the instruction at PC, because it
+    is inside a section (reached in a way prediction missed), enters one,
+    or is a call that "nexti" runs natively.  None when nothing needs
+    checking: no section is known and calls are stepped into."""
+    if not (over_calls or _index.starts):
+        return None
+    arch = gdb.selected_inferior().architecture()
+    lookup = _index.lookup
+
+    def check(pc):
+        if lookup(pc) is not None:
+            return True
+        pred = predict.successors(arch, pc)
+        if over_calls and pred.kind == predict.CALL:
+            return True
+        return pred.targets is not None and any(
+            lookup(t) is not None for t in pred.targets)
+    return check
+
+
+class _Plan:
+    """What the next instruction of THREAD is, for an atomic step: inside
+    a section (``inside``), entering some (``entered``), a call "nexti"
+    runs natively (``over_call``), or none of these (``plain``)."""
+
+    __slots__ = ("pc", "inside", "pred", "entered", "over_call", "check")
+
+    def __init__(self, thread, over_calls):
+        self.pc = pc = nativerun.thread_pc(thread.ptid[1])
+        self.inside = _index.lookup(pc)
+        self.pred = None
+        self.entered = ()
+        self.over_call = False
+        self.check = None
+        if self.inside is not None:
+            return
+        self.check = _care(over_calls)
+        if self.check is None and not nativerun.others_running(thread):
+            # No section anywhere: wherever the instructions go, they
+            # are plain steps.  (A branch can reach any section, so with
+            # even one known each instruction must be decoded.)
+            return
+        self.pred = predict.successors(
+            gdb.selected_inferior().architecture(), pc)
+        self.over_call = over_calls and self.pred.kind == predict.CALL
+        if not self.over_call:
+            self.entered = [c for c in map(_index.lookup,
+                                           self.pred.targets or ())
+                            if c is not None]
+
+    @property
+    def plain(self):
+        return (self.inside is None and not self.entered
+                and not self.over_call)
+
+
+def _step_atomic(thread, over_calls, budget, plan=None):
+    if plan is None:
+        plan = _Plan(thread, over_calls)
+    if plan.inside is not None:
+        return _restart(thread, gdb.newest_frame(), plan.inside)
+    if plan.over_call:
+        return _over_call(thread, gdb.newest_frame(), plan.pred)
+    if plan.plain:
+        return nativerun.single_step(
+            thread, plan.pc, plan.pred.targets if plan.pred else None,
+            budget=budget, check=plan.check)
     # The other successors end the step as a plain one would.
-    others = [t for t in pred.targets if _index.lookup(t) is None]
+    others = [t for t in plan.pred.targets if _index.lookup(t) is None]
     stops = set(others)
-    for c in entered:
+    for c in plan.entered:
         stops |= c.exit_addresses()
-    out = nativerun.run_to(thread, stops, return_guard=_return_guard(frame))
+    out = nativerun.run_to(thread, stops,
+                           return_guard=_return_guard(gdb.newest_frame()))
     if out.ours and out.hit is not None and out.hit not in others:
-        _crossed(entered[0], out.hit)
+        _crossed(plan.entered[0], out.hit)
     return out
 
 
@@ -245,13 +341,14 @@ def _crossed(cs, pc):
 _quiet = False
 
 
-def _step_inside(thread, frame, over_calls):
+def _step_inside(thread, over_calls, budget, plan=None):
     if nativerun.others_running(thread):
         # Other threads would be stepped over breakpoints placed inside
         # the section, displaced, which clears their rseq_cs silently.
         raise gdb.GdbError("set rseq step-mode inside needs the other "
                            "threads stopped (all-stop mode, or stop them "
                            "first with \"interrupt -a\")")
+    frame = gdb.newest_frame()
     pc = int(frame.pc())
     cs = _index.lookup(pc)
     if cs is not None and safepass.signal_pending(thread):
@@ -263,20 +360,21 @@ def _step_inside(thread, frame, over_calls):
         safepass.begin(thread, cs)
     pred = None
     if over_calls:
-        pred = predict.successors(frame, pc)
+        pred = predict.successors(frame.architecture(), pc)
     if pred is not None and pred.kind == predict.CALL:
         out = _over_call(thread, frame, pred)
     else:
-        out = nativerun.single_step(thread)
+        out = nativerun.single_step(thread, pc)
     if not out.exited and thread.is_valid():
         if _index.lookup(int(gdb.newest_frame().pc())) is None:
             safepass.end(thread)
     return out
 
 
-def _step_off(thread, frame, over_calls):
+def _step_off(thread, over_calls, budget, plan=None):
+    frame = gdb.newest_frame()
     pc = int(frame.pc())
-    pred = predict.successors(frame, pc)
+    pred = predict.successors(frame.architecture(), pc)
     if over_calls and pred.kind == predict.CALL:
         return _over_call(thread, frame, pred)
     if nativerun.others_running(thread) and (
@@ -290,6 +388,9 @@ def _step_off(thread, frame, over_calls):
     return nativerun.single_step(thread, pc, pred.targets)
 
 
+# stepper(thread, over_calls, budget, plan) -> Outcome: run at most
+# BUDGET instructions (inside and off step one at a time), the first as
+# PLAN (a _Plan, atomic mode) says when given.
 _STEPPERS = {ATOMIC: _step_atomic, INSIDE: _step_inside, OFF: _step_off}
 
 
@@ -316,26 +417,29 @@ def instruction_step(arg, over_calls):
     if thread.is_exited():
         raise gdb.GdbError("Cannot execute this command while "
                            "the selected thread has exited.")
-    stepper = _STEPPERS[step_mode()]
-    start_frame = gdb.newest_frame()
+    mode = step_mode()
+    stepper = _STEPPERS[mode]
     _index.refresh()
-    start_function = None
+    start = None
     out = None
+    remaining = count
     global _quiet
-    # "stepi N" resumes the thread N times; each resume may move it to
-    # another CPU, and code that read its CPU number before a section
+    # "stepi N" resumes the thread several times; each resume may move it
+    # to another CPU, and code that read its CPU number before a section
     # then takes the abort path.  Keep it where it is for the command.
     pin = safepass.CommandPin(thread) if count > 1 else None
     try:
-        for i in range(count):
-            _quiet = i < count - 1
-            if i > 0:
-                start_frame = gdb.newest_frame()
-            if not _quiet:
-                # Like GDB, the printing compares the end of the last
-                # step with its start.
-                start_function = _function_key(start_frame)
-            out = stepper(thread, start_frame, over_calls)
+        while remaining > 0:
+            # The last step alone, so that, like GDB, the printing can
+            # compare its end with its start.
+            final = remaining == 1
+            _quiet = not final
+            plan = None
+            if final:
+                start, plan = _start_of_step(thread, mode, over_calls)
+            out = stepper(thread, over_calls, 1 if final else remaining - 1,
+                          plan)
+            remaining -= max(out.steps, 1)
             if not out.ours:
                 break
     finally:
@@ -343,12 +447,50 @@ def instruction_step(arg, over_calls):
         nativerun.command_done()
         if pin is not None:
             pin.release()
-    if out is None:
-        return
-    if out.ours:
-        print_stop(start_frame, start_function,
+    if out is not None:
+        _report(out, start)
+
+
+class _FrameStart:
+    """The start of a step that may run natively, for printing its end:
+    the frame and function it started in."""
+
+    __slots__ = ("frame", "function")
+
+    def __init__(self):
+        self.frame = gdb.newest_frame()
+        self.function = _function_key(self.frame)
+
+    def print_end(self):
+        print_stop(self.frame, self.function,
                    gdb.parameter("print frame-info"))
+
+
+def _start_of_step(thread, mode, over_calls):
+    """(start, plan) for the last step of a command: how to print its end,
+    and for atomic steps the plan, made once for both."""
+    if mode != ATOMIC:
+        return _FrameStart(), None
+    plan = _Plan(thread, over_calls)
+    if not plan.plain:
+        return _FrameStart(), plan
+    key = _code_key(plan.pc)
+    if key is None:
+        return _FrameStart(), plan
+    pred = plan.pred
+    if pred is None:
+        pred = predict.successors(gdb.selected_inferior().architecture(),
+                                  plan.pc)
+    return _PlainStep(thread, pred.kind, key), plan
+
+
+def _report(out, start):
+    """Print the end of the command as GDB prints the end of a stepi."""
+    if out.ours:
+        # Our own stops are silent: GDB printed nothing.
+        start.print_end()
     elif out.output:
+        # A user breakpoint, a signal, the inferior exiting: GDB's report.
         gdb.write(out.output)
 
 
