@@ -24,17 +24,15 @@ learn_from_memory.
 
 import bisect
 import operator
-import struct
 
 import gdb
 
 from . import log
-from . import target
 
-# objfiles (reading tables) and exits (deriving exits) are imported where
-# they are first needed, below: a session that never queries the registry
-# never loads them, and importing them costs a tenth of gdb-rseq's
-# start-up.
+# objfiles (reading tables), exits (deriving exits), and target and struct
+# (decoding a descriptor in memory) are imported where they are first
+# needed, below: a session that never queries the registry never loads
+# them, and importing them would cost a sixth of gdb-rseq's start-up.
 
 
 class Exit(tuple):
@@ -397,7 +395,9 @@ class Registry:
         SIGNATURE is the abort signature to check at abort-4; by default
         the one the selected thread registered (ptrace), else the
         architecture's usual value."""
+        import struct
         from . import objfiles
+        from . import target
         from .exits import derive_exits
         inf = gdb.selected_inferior()
         order = target.byte_order()

@@ -18,14 +18,16 @@ change.
 """
 
 import contextlib
-import struct
 
 import gdb
 
 import _gdb_rseq
 
 from . import registry as _registry
-from . import target
+
+# struct and target are imported by the functions that read or write a
+# struct rseq: nothing at start-up needs them, and gdb-rseq's start-up is
+# paid by every GDB session.
 
 
 class ThreadRseq:
@@ -197,6 +199,8 @@ def area(thread):
 
 
 def _read(inf, addr, fmt):
+    import struct
+    from . import target
     order = target.byte_order()
     size = struct.calcsize(order + fmt)
     return struct.unpack(order + fmt, bytes(inf.read_memory(addr, size)))
@@ -216,6 +220,8 @@ def write_rseq_cs(thread, value):
     a = area(thread)
     if a is None:
         raise gdb.error("thread %d has no rseq registration" % thread.num)
+    import struct
+    from . import target
     order = target.byte_order()
     thread.inferior.write_memory(a + _RSEQ_CS, struct.pack(order + "Q",
                                                            value))
