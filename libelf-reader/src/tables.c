@@ -339,19 +339,59 @@ rd_read_tables(struct reader *r)
 	return read_exits(r);
 }
 
+/* The exit last handed over, which a second at its address repeats.  */
+struct last_exit {
+	bool any;
+	uint32_t cs;
+	uint64_t ip;
+};
+
 static void
-add_to_handle(rseqelf *h, const struct exit_tmp *e, const struct exit_tmp **last)
+add_to_handle(rseqelf *h, const struct exit_tmp *e, struct last_exit *last)
 {
 	struct rseqelf_cs *c = &h->cs[e->cs].pub;
 
 	/* One entry per address: DECLARED sorts first and wins.  */
-	if (*last != NULL && (*last)->cs == e->cs && (*last)->ip == e->ip)
+	if (last->any && last->cs == e->cs && last->ip == e->ip)
 		return;
-	*last = e;
+	*last = (struct last_exit) { true, e->cs, e->ip };
 	if (c->nexits == 0)
 		c->exits = &h->exits[h->nexits];
 	h->exits[h->nexits++] = (struct rseqelf_exit) { e->ip, e->kind };
 	c->nexits++;
+}
+
+_Static_assert(sizeof (struct rseqelf_exit) <= sizeof (struct exit_tmp),
+	       "a handle's exit fits in the place of a temporary one");
+
+/* Hand the exits over to the handle when all are declared, as in any
+   file whose exit table is complete: they are written over the
+   temporary ones rather than into megabytes of new memory.  Each
+   temporary exit is copied out before its place can be written, since
+   the handle's exits never outnumber them.  */
+static void
+declared_to_handle(struct reader *r)
+{
+	rseqelf *h = r->h;
+	struct last_exit last = { 0 };
+	struct exit_tmp *ex;
+
+	/* Down to the exits there are: realloc moves them whole if at
+	   all, and failing to shrink only keeps memory.  */
+	ex = realloc(r->ex, r->nex * sizeof *ex);
+	if (ex == NULL)
+		ex = r->ex;
+	r->ex = NULL;
+	r->excap = 0;
+	h->exits = (struct rseqelf_exit *) (void *) ex;
+	for (size_t i = 0; i < r->nex; i++) {
+		struct exit_tmp e;
+
+		/* memcpy: the place is read as one type, then written as
+		   another.  */
+		memcpy(&e, (const char *) ex + i * sizeof e, sizeof e);
+		add_to_handle(h, &e, &last);
+	}
 }
 
 /* Hand the exits over to the handle, sorted by c.s. then address.
@@ -362,11 +402,15 @@ rd_merge_exits(struct reader *r, size_t ndeclared)
 {
 	const struct exit_tmp *a = r->ex, *ae = r->ex + ndeclared;
 	const struct exit_tmp *b = ae, *be = r->ex + r->nex;
-	const struct exit_tmp *last = NULL;
+	struct last_exit last = { 0 };
 	rseqelf *h = r->h;
 
 	if (r->nex == 0)
 		return 0;
+	if (r->nex == ndeclared) {
+		declared_to_handle(r);
+		return 0;
+	}
 	sort_exits(r->ex + ndeclared, r->nex - ndeclared);
 	h->exits = malloc(r->nex * sizeof *h->exits);
 	if (h->exits == NULL)
