@@ -149,6 +149,7 @@ apply_dyn_section(struct reader *r, const struct sec *s)
 	unsigned relative = r->h->mach->r_relative;
 	bool is64 = r->h->elfclass == 64;
 	const unsigned char *p;
+	struct view *v;
 	size_t n, size;
 	Elf_Data *d;
 
@@ -193,7 +194,17 @@ apply_dyn_section(struct reader *r, const struct sec *s)
 			if (rela)
 				addend = e.r_addend;
 		}
-		if (type == relative)
+		if (type != relative)
+			continue;
+		/* What apply_relative does for a 64-bit RELA entry whose place
+		   is in the view of the previous one, inline: a PIE's tables
+		   bring hundreds of thousands of these, nearly all alike.  */
+		v = r->last_view;
+		if (is64 && rela && v != NULL && (offset & 7) == 0
+		    && offset - v->addr < (uint64_t) v->nw * 8)
+			put_place(r, v, offset - v->addr, 8,
+				  load_base + (uint64_t) addend);
+		else
 			apply_relative(r, offset, rela, addend);
 	}
 }
