@@ -255,7 +255,8 @@ decode_insn(struct decoder *d, bfd_vma pc, struct classified *cl)
 
 		p = d->info.buffer + (pc - d->info.buffer_vma);
 		avail = d->info.buffer_length - (pc - d->info.buffer_vma);
-		e = rd_icache_find(&d->ic, p, avail, pc);
+		e = rd_icache_may_hold(&d->ic, *p)
+			? rd_icache_find(&d->ic, p, avail, pc) : NULL;
 		if (e != NULL) {
 			rd_icache_replay(d, e, pc);
 			*cl = (struct classified) { e->flow, e->indirect };

@@ -216,6 +216,15 @@ bool rd_shape_find(const struct decoder *w, const unsigned char key[15],
 bool rd_shape_add(struct decoder *w, const unsigned char key[15], size_t len);
 void rd_caches_free(struct decoder *w);
 
+/* Whether the instruction cache may hold an instruction whose first byte
+   is B.  Fall-through instructions are mostly never there (the shape
+   table has them): this tells them so without a call.  */
+static inline bool
+rd_icache_may_hold(const struct icache *ic, unsigned char b)
+{
+	return ic->lens[b] != 0;
+}
+
 /* arm-modes.c */
 int rd_load_arm_maps(struct deriver *d);
 char rd_arm_mode(const struct deriver *d, uint32_t shndx, uint64_t addr);
