@@ -184,9 +184,11 @@ class _Held:
     (in non-stop mode ``continue`` resumes only the selected thread
     anyway).  A single-threaded inferior has nothing to hold."""
 
-    def __init__(self, thread):
+    def __init__(self, thread, threads=None):
         self.saved = None
-        self.needed = len(thread.inferior.threads()) > 1
+        if threads is None:
+            threads = thread.inferior.threads()
+        self.needed = len(threads) > 1
 
     def __enter__(self):
         if self.needed:
@@ -277,13 +279,12 @@ def thread_pc(tid):
     global _native_pc
     if _native_pc is None:
         _native_pc = False
-        if safepass.is_native():
-            try:
-                import _gdb_rseq
-                if _gdb_rseq.thread_pc(tid) is not None:
-                    _native_pc = _gdb_rseq.thread_pc
-            except (ImportError, AttributeError, OSError):
-                pass
+        try:
+            import _gdb_rseq
+            if safepass.is_native() and _gdb_rseq.thread_pc(tid) is not None:
+                _native_pc = _gdb_rseq.thread_pc
+        except (ImportError, AttributeError, OSError):
+            _native_pc = None if safepass.is_native() else False
     if _native_pc and safepass.is_native():
         try:
             return _native_pc(tid)
@@ -318,11 +319,19 @@ def _resume(thread, own_numbers, want_hit=True):
     return Outcome(ours, output, False, hit)
 
 
+# (pid, GDB's non-stop setting): it cannot change while a program runs.
+_non_stop = (None, False)
+
+
 def command_done():
     """The instruction-step command is over.  In non-stop mode other
     threads may be resumed at any time without a hook to disarm the
     step watchpoint first: it is disabled at once."""
-    if gdb.parameter("non-stop"):
+    global _non_stop
+    pid = gdb.selected_inferior().pid
+    if _non_stop[0] != pid:
+        _non_stop = (pid, bool(gdb.parameter("non-stop")))
+    if _non_stop[1]:
         _step_wp.disarm()
     else:
         _step_wp.idle()
@@ -339,10 +348,11 @@ def disarm(event=None):
 gdb.events.inferior_call.connect(disarm)
 
 
-def others_running(thread):
+def others_running(thread, threads=None):
     """Whether another thread of THREAD's inferior is running (non-stop
-    mode)."""
-    threads = thread.inferior.threads()
+    mode).  THREADS: the inferior's threads, when the caller has them."""
+    if threads is None:
+        threads = thread.inferior.threads()
     return len(threads) > 1 and any(t != thread and t.is_running()
                                     for t in threads)
 
@@ -360,13 +370,14 @@ def single_step(thread, pc=None, successors=None, budget=1, check=None):
     SIGTRAPs: the step is then a run to breakpoints on the successors."""
     if pc is None:
         pc = _current_pc()
-    if others_running(thread):
+    threads = thread.inferior.threads()
+    if others_running(thread, threads):
         if not successors:
             raise gdb.GdbError("cannot step the instruction at %#x while "
                                "other threads run: where it goes is not "
                                "known" % pc)
         return run_to(thread, successors)
-    with _Held(thread), _ResumePCClear(pc):
+    with _Held(thread, threads), _ResumePCClear(pc):
         try:
             wp = _step_wp.arm(thread, budget, check)
             out = _resume(thread, {wp.number}, want_hit=False)

@@ -128,12 +128,17 @@ def print_stop(start_frame, start_function, frame_info="auto"):
     _print_location(same, frame_info)
 
 
-def _print_location(same, frame_info):
+def _print_location(same, frame_info, symtab=False):
+    """SYMTAB: the stop is known to have line information."""
     if same and frame_info == "auto":
-        # GDB's own printing of the source line alone, mid-line PC and
-        # missing symtab included; and "frame" does not evaluate the
-        # arguments of a frame line nobody sees (half of its cost).
+        # GDB's own printing of the source line alone, mid-line PC
+        # included; and "frame" does not evaluate the arguments of a
+        # frame line nobody sees (half of its cost).
         cmd = "with print frame-info source-line -- frame"
+        if symtab:
+            # Without line information it would print a "#0" frame line.
+            gdb.execute(cmd + "\ndisplay")
+            return
     else:
         cmd = "frame"
     text = gdb.execute(cmd, to_string=True)
@@ -162,6 +167,22 @@ def _code_key(pc):
     return None if inner is None else (inner, outer)
 
 
+# _code_key -> whether that function has line information; keys are
+# addresses, good until the objfiles change.
+_lines = {}
+gdb.events.new_objfile.connect(lambda event: _lines.clear())
+gdb.events.clear_objfiles.connect(lambda event: _lines.clear())
+
+
+def _has_lines(key, pc):
+    known = _lines.get(key)
+    if known is None:
+        if len(_lines) > 4096:
+            _lines.clear()
+        known = _lines[key] = gdb.find_pc_line(pc).symtab is not None
+    return known
+
+
 class _PlainStep:
     """The start of a plain one-instruction step, for printing its end.
 
@@ -180,9 +201,11 @@ class _PlainStep:
         self.key = key
 
     def print_end(self):
+        pc = nativerun.thread_pc(self.tid)
         same = (self.kind not in (predict.CALL, predict.RET)
-                and _code_key(nativerun.thread_pc(self.tid)) == self.key)
-        _print_location(same, gdb.parameter("print frame-info"))
+                and _code_key(pc) == self.key)
+        _print_location(same, gdb.parameter("print frame-info"),
+                        symtab=same and _has_lines(self.key, pc))
 
 
 def _return_guard(frame):
