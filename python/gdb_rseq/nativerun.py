@@ -269,25 +269,30 @@ def _current_pc():
     return int(gdb.newest_frame().pc())
 
 
-_native_pc = None
+# ((pid, connection), the reader of a thread's PC there, or None).
+_pc_reader = (None, None)
 
 
 def thread_pc(tid):
     """The PC of the stopped thread TID of the selected inferior, cheaply:
     straight from the kernel for a native inferior, else through $pc
     (which makes GDB build frame #0)."""
-    global _native_pc
-    if _native_pc is None:
-        _native_pc = False
+    global _pc_reader
+    inferior = gdb.selected_inferior()
+    pid = (inferior.pid, inferior.connection_num)
+    if _pc_reader[0] != pid:
+        reader = None
+        if safepass.is_native():
+            try:
+                import _gdb_rseq
+                if _gdb_rseq.thread_pc(tid) is not None:
+                    reader = _gdb_rseq.thread_pc
+            except (ImportError, AttributeError, OSError):
+                pass
+        _pc_reader = (pid, reader)
+    if _pc_reader[1] is not None:
         try:
-            import _gdb_rseq
-            if safepass.is_native() and _gdb_rseq.thread_pc(tid) is not None:
-                _native_pc = _gdb_rseq.thread_pc
-        except (ImportError, AttributeError, OSError):
-            _native_pc = None if safepass.is_native() else False
-    if _native_pc and safepass.is_native():
-        try:
-            return _native_pc(tid)
+            return _pc_reader[1](tid)
         except OSError:
             pass
     return int(gdb.parse_and_eval("$pc"))

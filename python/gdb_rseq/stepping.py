@@ -153,10 +153,13 @@ def _code_key(pc):
     """Where PC is, as far as the printing of a stepi cares: the start of
     the innermost function block holding it (an inlined function's own)
     and of the function it is compiled into; None without symbols."""
+    key = _keys.get(pc, _keys)
+    if key is not _keys:
+        return key
     try:
-        block = gdb.block_for_pc(pc)
+        block = gdb.current_progspace().block_for_pc(pc)
     except RuntimeError:
-        return None
+        block = None
     inner = None
     while block is not None and not block.is_static and not block.is_global:
         if block.function is not None:
@@ -164,14 +167,26 @@ def _code_key(pc):
                 inner = block.start
             outer = block.start
         block = block.superblock
-    return None if inner is None else (inner, outer)
+    key = None if inner is None else (inner, outer)
+    if len(_keys) > 65536:
+        _keys.clear()
+    _keys[pc] = key
+    return key
 
 
-# _code_key -> whether that function has line information; keys are
-# addresses, good until the objfiles change.
+# PC -> _code_key (PC), and _code_key -> whether that function has line
+# information: addresses, good until the objfiles change.
+_keys = {}
 _lines = {}
-gdb.events.new_objfile.connect(lambda event: _lines.clear())
-gdb.events.clear_objfiles.connect(lambda event: _lines.clear())
+
+
+def _forget_code(event=None):
+    _keys.clear()
+    _lines.clear()
+
+
+gdb.events.new_objfile.connect(_forget_code)
+gdb.events.clear_objfiles.connect(_forget_code)
 
 
 def _has_lines(key, pc):
