@@ -256,11 +256,7 @@ get() { grep "^$2 " "$1" | cut -d' ' -f2 | median; }
 #    build tree and from an install of it (make install DESTDIR=...).
 #    The staged loader finds the staged package, unless gdb-rseq is also
 #    really installed under the configured prefix: then that one would be
-#    measured, so the staged install is checked first.  The wall time of
-#    a whole process moves by several percent on a loaded machine; GDB's
-#    main-thread CPU time over the same process (until Python's atexit)
-#    does not count the inferior or GDB's worker threads, and is what the
-#    extension adds to it.
+#    measured, so the staged install is checked first.
 inst_loader=
 if make -s -C "$top_builddir" install DESTDIR="$tmp/inst" > "$tmp/inst.log" 2>&1; then
   inst_loader=$(find "$tmp/inst" -path '*/share/gdb-rseq/gdb-rseq.py' | head -n 1)
@@ -278,10 +274,8 @@ else
 fi
 inst() { "$GDB" -nx -q -batch -iex "source $inst_loader" "$@"; }
 cat > "$tmp/run.py" <<'EOF'
-import atexit
 import time
 import gdb
-atexit.register(lambda: print("main %.9f" % time.thread_time()))
 t = time.perf_counter()
 gdb.execute("run 10000000", to_string=True)
 print("run %.9f" % (time.perf_counter() - t))
@@ -297,21 +291,18 @@ wall() {
 : > "$tmp/proc-stock.txt"
 : > "$tmp/proc-ext.txt"
 : > "$tmp/proc-inst.txt"
-: > "$tmp/run-inst.txt"
 i=0
 while test $i -lt "$RUNS"; do
-  stock -x "$tmp/run.py" "$tmp/bench" 2>/dev/null | grep -E '^(run|main) ' >> "$tmp/run-stock.txt"
-  ext -x "$tmp/run.py" "$tmp/bench" 2>/dev/null | grep -E '^(run|main) ' >> "$tmp/run-ext.txt"
+  stock -x "$tmp/run.py" "$tmp/bench" 2>/dev/null | grep '^run ' >> "$tmp/run-stock.txt"
+  ext -x "$tmp/run.py" "$tmp/bench" 2>/dev/null | grep '^run ' >> "$tmp/run-ext.txt"
   wall stock -ex 'run 10000000' "$tmp/bench" >> "$tmp/proc-stock.txt"
   wall ext -ex 'run 10000000' "$tmp/bench" >> "$tmp/proc-ext.txt"
   if test -n "$inst_loader"; then
-    inst -x "$tmp/run.py" "$tmp/bench" 2>/dev/null | grep '^main ' >> "$tmp/run-inst.txt"
     wall inst -ex 'run 10000000' "$tmp/bench" >> "$tmp/proc-inst.txt"
   fi
   i=$((i + 1))
 done
 
-diff_of() { awk -v a="$1" -v b="$2" 'BEGIN { printf "%.9f", a - b }'; }
 ratio() { awk -v a="$1" -v b="$2" 'BEGIN { printf "%.2f", (b > 0 ? a / b : 0) }'; }
 us() { awk -v a="$1" 'BEGIN { printf "%.1f us", a * 1e6 }'; }
 ms() { awk -v a="$1" 'BEGIN { printf "%.1f ms", a * 1e3 }'; }
@@ -327,9 +318,6 @@ r_ext=$(get "$tmp/run-ext.txt" run)
 p_stock=$(median < "$tmp/proc-stock.txt")
 p_ext=$(median < "$tmp/proc-ext.txt")
 p_inst=$(median < "$tmp/proc-inst.txt")
-t_stock=$(get "$tmp/run-stock.txt" main)
-t_ext=$(get "$tmp/run-ext.txt" main)
-t_inst=$(get "$tmp/run-inst.txt" main)
 np_ext=$(get "$tmp/ext.txt" next_plain)
 nc_ext=$(get "$tmp/ext.txt" next_cs)
 np_stock=$(get "$tmp/stock.txt" next_plain)
@@ -354,14 +342,6 @@ if test -n "$inst_loader"; then
   printf '  %-52s %s / %s = %s (start-up included)\n' \
     "  the same, extension installed, ext / stock:" \
     "$(ms "$p_inst")" "$(ms "$p_stock")" "$(ratio "$p_inst" "$p_stock")"
-fi
-printf '  %-52s %s - %s = %s\n' \
-  "  GDB's main-thread CPU for it, ext - stock:" \
-  "$(ms "$t_ext")" "$(ms "$t_stock")" "$(ms "$(diff_of "$t_ext" "$t_stock")")"
-if test -n "$inst_loader"; then
-  printf '  %-52s %s - %s = %s\n' \
-    "  the same, extension installed:" \
-    "$(ms "$t_inst")" "$(ms "$t_stock")" "$(ms "$(diff_of "$t_inst" "$t_stock")")"
 fi
 printf '  %-52s %s / %s = %s (target <= 3)\n' \
   "next over a line with a section / without:" \
