@@ -406,15 +406,14 @@ def install():
         return
     _installed = True
     PrepareResume()
-    for cmd in LINE_STEP_COMMANDS:
-        gdb.execute("define hook-%s\n"
-                    "maintenance rseq prepare-resume line-step\n"
-                    "end" % cmd, to_string=True)
+    # One command string for all the hooks: each gdb.execute costs a
+    # tenth of a millisecond at GDB's start.
+    hooks = ["define hook-%s\nmaintenance rseq prepare-resume line-step\nend"
+             % cmd for cmd in LINE_STEP_COMMANDS]
     # "continue" is no line step, but resuming threads stopped inside
     # sections needs the same care.  (MI's -exec-continue runs no hooks.)
-    gdb.execute("define hook-continue\n"
-                "maintenance rseq prepare-resume\n"
-                "end", to_string=True)
+    hooks.append("define hook-continue\nmaintenance rseq prepare-resume\nend")
+    gdb.execute("\n".join(hooks), to_string=True)
     gdb.events.stop.connect(_on_stop)
     gdb.events.exited.connect(_on_exited)
     gdb.events.breakpoint_created.connect(_on_breakpoint_created)

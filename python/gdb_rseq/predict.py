@@ -53,15 +53,17 @@ class Successors:
         return "Successors(%#x, %s, %s)" % (self.pc, self.kind, targets)
 
 
+# Patterns as strings: the re module compiles them at first use and keeps
+# them, so loading the extension compiles none.
 # x86: prefixes GDB prints before the mnemonic.
-_X86_PREFIX = re.compile(r"^(?:(?:rep[a-z]*|bnd|notrack|lock|data16|addr32|"
-                         r"cs|ds|es|ss)\s+)+")
-_HEX = re.compile(r"^\$?(0x[0-9a-f]+)\b")
+_X86_PREFIX = (r"^(?:(?:rep[a-z]*|bnd|notrack|lock|data16|addr32|"
+               r"cs|ds|es|ss)\s+)+")
+_HEX = r"^\$?(0x[0-9a-f]+)\b"
 # "*0x2fe2(%rip)        # 0x555555557fd8 <...>": GDB resolves the slot.
-_RIP_SLOT = re.compile(r"#\s*(0x[0-9a-f]+)")
-_X86_REG = re.compile(r"^\*?%?([re]?[a-z0-9]{1,3})$")
+_RIP_SLOT = r"#\s*(0x[0-9a-f]+)"
+_X86_REG = r"^\*?%?([re]?[a-z0-9]{1,3})$"
 
-_X86_COND = re.compile(r"^(?:j(?!mp)[a-z]+|loop[a-z]*)$")
+_X86_COND = r"^(?:j(?!mp)[a-z]+|loop[a-z]*)$"
 
 
 def _read_pointer(inferior, addr, size):
@@ -74,7 +76,7 @@ def _x86_indirect(operand, ptr_size):
     operand = operand.strip()
     inferior = gdb.selected_inferior()
     if "(" not in operand and "[" not in operand:
-        m = _X86_REG.match(operand)
+        m = re.match(_X86_REG, operand)
         if m:
             try:
                 return int(gdb.parse_and_eval("$" + m.group(1))) & (
@@ -82,7 +84,7 @@ def _x86_indirect(operand, ptr_size):
             except gdb.error:
                 return None
         return None
-    m = _RIP_SLOT.search(operand)
+    m = re.search(_RIP_SLOT, operand)
     if m and ("rip" in operand):
         try:
             return _read_pointer(inferior, int(m.group(1), 16), ptr_size)
@@ -92,7 +94,7 @@ def _x86_indirect(operand, ptr_size):
 
 
 def _x86(pc, asm, length, ptr_size):
-    text = _X86_PREFIX.sub("", asm.strip())
+    text = re.sub(_X86_PREFIX, "", asm.strip())
     mnemonic, _, operand = text.partition(" ")
     operand = operand.strip()
     fall = pc + length
@@ -106,14 +108,14 @@ def _x86(pc, asm, length, ptr_size):
             return Successors(pc, length, RET, None, dynamic=True)
     is_jmp = mnemonic in ("jmp", "jmpq", "ljmp")
     is_call = mnemonic in ("call", "callq", "lcall")
-    if is_jmp or is_call or _X86_COND.match(mnemonic):
+    if is_jmp or is_call or re.match(_X86_COND, mnemonic):
         kind = CALL if is_call else JUMP if is_jmp else COND
         dynamic = operand.startswith("*") or (
-            not _HEX.match(operand) and bool(operand))
+            not re.match(_HEX, operand) and bool(operand))
         if dynamic:
             target = _x86_indirect(operand.lstrip("*"), ptr_size)
         else:
-            m = _HEX.match(operand)
+            m = re.match(_HEX, operand)
             target = int(m.group(1), 16) if m else None
         if target is None:
             return Successors(pc, length, kind, None, dynamic)
@@ -128,7 +130,7 @@ def _x86(pc, asm, length, ptr_size):
     return Successors(pc, length, PLAIN, (fall,))
 
 
-_A64_COND = re.compile(r"^(?:b\.[a-z]+|cbn?z|tbn?z)$")
+_A64_COND = r"^(?:b\.[a-z]+|cbn?z|tbn?z)$"
 
 
 def _aarch64(pc, asm, length):
@@ -156,7 +158,7 @@ def _aarch64(pc, asm, length):
         return Successors(pc, length, CALL if mnemonic.startswith("bl")
                           else JUMP, None if dest is None else (dest,),
                           dynamic=True)
-    if _A64_COND.match(mnemonic):
+    if re.match(_A64_COND, mnemonic):
         return Successors(pc, length, COND,
                           None if target is None else (fall, target))
     if mnemonic in ("svc", "brk", "udf"):
