@@ -7,10 +7,31 @@ import, or a second loader, a no-op.  The native module _gdb_rseq must be
 importable: the loader puts its directory on sys.path.
 """
 
+import importlib.util as _util
+import sys as _sys
+
+
+def _lazy(name):
+    """Make the submodule NAME one that is executed at its first use:
+    importing it elsewhere binds it without running it."""
+    fullname = __name__ + "." + name
+    spec = _util.find_spec(fullname)
+    spec.loader = _util.LazyLoader(spec.loader)
+    module = _util.module_from_spec(spec)
+    _sys.modules[fullname] = module
+    spec.loader.exec_module(module)
+    globals()[name] = module
+
+
+# The tables, the threads' registrations and the step engine are first
+# needed by a query, a step or a resume, not by GDB's start-up, which
+# every session pays.
+_lazy("registry")
+_lazy("threads")
+_lazy("stepper")
+
 from . import settings      # the `rseq' prefixes: first, others hang on it
 from . import log
-from . import registry
-from . import threads
 from . import commands
 
 # The stepping side is imported when present, and a failure there leaves

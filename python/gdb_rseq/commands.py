@@ -5,8 +5,6 @@ import re
 
 import gdb
 
-import _gdb_rseq
-
 from . import registry as _registry
 from . import threads as _threads
 
@@ -203,6 +201,7 @@ match, declared exits that disassembly contradicts, ...)."""
                 # Again, with exits derived by the reader, so that its
                 # declared/derived cross-checks are reported too.
                 try:
+                    import _gdb_rseq
                     diags = _gdb_rseq.read_file(path).diagnostics
                 except (OSError, ValueError) as e:
                     from .objfiles import Finding

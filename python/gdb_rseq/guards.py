@@ -29,10 +29,11 @@ there.  A user's own hook for one of these commands replaces gdb-rseq's
 (GDB keeps one per command) and should run that maintenance command.
 """
 
+import sys
+
 import gdb
 
 from . import log
-from . import nativerun
 from . import registry
 from . import safepass
 
@@ -283,7 +284,11 @@ def _before_command(line_step=True):
     if safepass.own_resume:
         # The instruction-step commands resume through "continue".
         return
-    nativerun.disarm()
+    # The step watchpoint exists once an instruction step loaded the
+    # step engine.
+    engine = sys.modules.get(__package__ + ".nativerun")
+    if engine is not None:
+        engine.disarm()
     inferior = gdb.selected_inferior()
     if inferior.pid:
         # Inside-mode passes end with any other command: re-armed and

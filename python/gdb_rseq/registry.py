@@ -521,12 +521,14 @@ def _install():
     gdb.events.clear_objfiles.connect(_on_clear_objfiles)
     gdb.events.exited.connect(_on_exited)
     gdb.events.stop.connect(_on_stop)
-    # Objfiles GDB had loaded before gdb-rseq was (a `file' then `source').
-    for objfile in gdb.objfiles():
-        try:
-            registry.add_objfile(objfile)
-        except Exception as e:
-            log.warning("%s: %s", objfile.filename, e)
+    # Objfiles GDB had loaded before this module was: gdb-rseq loads it
+    # at the first query, and a `file' may precede the `source'.
+    for progspace in gdb.progspaces():
+        for objfile in progspace.objfiles():
+            try:
+                registry.add_objfile(objfile)
+            except Exception as e:
+                log.warning("%s: %s", objfile.filename, e)
 
 
 _install()

@@ -36,10 +36,19 @@ from . import log
 from . import registry
 from . import threads
 
-try:
-    import _gdb_rseq
-except ImportError:  # pragma: no cover - the loader puts it on sys.path
-    _gdb_rseq = None
+# The native module, imported by the first affinity call.
+_gdb_rseq = None
+
+
+def _native():
+    global _gdb_rseq
+    if _gdb_rseq is None:
+        try:
+            import _gdb_rseq as module
+        except ImportError:  # pragma: no cover - the loader puts it on sys.path
+            module = False
+        _gdb_rseq = module
+    return _gdb_rseq
 
 # Global thread number -> SafePass.
 _active = {}
@@ -55,14 +64,16 @@ _set_by_us = {}
 
 
 def _getaffinity(tid):
-    if _gdb_rseq is not None and hasattr(_gdb_rseq, "sched_getaffinity"):
-        return set(_gdb_rseq.sched_getaffinity(tid))
+    native = _native()
+    if native and hasattr(native, "sched_getaffinity"):
+        return set(native.sched_getaffinity(tid))
     return set(os.sched_getaffinity(tid))
 
 
 def _setaffinity(tid, cpus):
-    if _gdb_rseq is not None and hasattr(_gdb_rseq, "sched_setaffinity"):
-        _gdb_rseq.sched_setaffinity(tid, set(cpus))
+    native = _native()
+    if native and hasattr(native, "sched_setaffinity"):
+        native.sched_setaffinity(tid, set(cpus))
     else:
         os.sched_setaffinity(tid, set(cpus))
 

@@ -1,0 +1,486 @@
+# How one instruction-step command is carried out.
+# Copyright (C) 2026 The gdb-rseq authors.
+# SPDX-License-Identifier: LGPL-2.1-or-later
+
+"""The engine behind stepping.py's stepi and nexti.
+
+Each command steps in a loop: before each resume it plans the next
+instruction (inside a critical section, entering one, a call nexti runs
+natively, or plain); a section runs natively to its exits (nativerun's
+run_to), and a plain stretch of instructions is one resume of GDB
+single-stepping the thread (nativerun's single_step).  The last step is
+taken alone so that its end is printed the way GDB prints the end of a
+stepi.  Loaded by the first step, not at GDB's start-up.
+"""
+
+import bisect
+
+import gdb
+
+from . import log
+from . import nativerun
+from . import predict
+from . import registry
+from . import safepass
+from .stepping import ATOMIC, INSIDE, OFF, step_mode
+
+
+class _Index:
+    """The registry's sections, indexed once per change of the set.
+
+    A "stepi 1000" looks up every PC it stops at and every predicted
+    successor: the registry's own lookup re-checks load biases each time,
+    this one bisects a list rebuilt when the registry's generation moves
+    (each command first refreshes it, which notices relocations)."""
+
+    def __init__(self):
+        self.generation = None
+        self.progspace = None
+        self.starts = []
+        self.sections = []
+
+    def refresh(self):
+        # The module attribute first brings load biases up to date.
+        gen, ps = registry.generation, gdb.current_progspace()
+        if gen != self.generation or ps is not self.progspace:
+            self.sections = list(registry.sections())
+            self.starts = [c.start for c in self.sections]
+            self.generation, self.progspace = gen, ps
+
+    def lookup(self, addr):
+        # Within a command only objfile events change the set; they move
+        # the generation without a relocation check.
+        if registry.registry.generation != self.generation:
+            self.refresh()
+        i = bisect.bisect_right(self.starts, addr) - 1
+        if i >= 0 and self.sections[i].contains(addr):
+            return self.sections[i]
+        return None
+
+
+_index = _Index()
+
+
+def _function_key(frame):
+    sym = frame.function()
+    if sym is None:
+        return None
+    return (sym.name, sym.symtab.filename if sym.symtab else None, sym.line)
+
+
+def print_stop(start_frame, start_function, frame_info="auto"):
+    """Print the stop the way GDB prints the end of a stepi: the source
+    line alone (prefixed by the PC when it is mid-line) while in the same
+    frame and function, else the frame line and the source line.
+    FRAME_INFO is the user's "print frame-info", which overrides both."""
+    # GDB selected the innermost frame when the thread stopped.
+    frame = gdb.newest_frame()
+    # Equal frame ids mean the start frame is still the innermost one:
+    # no is_valid(), which searches the stack for a frame that is gone.
+    same = (start_frame is not None and frame == start_frame
+            and _function_key(frame) == start_function)
+    _print_location(same, frame_info)
+
+
+def _print_location(same, frame_info, symtab=False):
+    """SYMTAB: the stop is known to have line information."""
+    if same and frame_info == "auto":
+        # GDB's own printing of the source line alone, mid-line PC
+        # included; and "frame" does not evaluate the arguments of a
+        # frame line nobody sees (half of its cost).
+        cmd = "with print frame-info source-line -- frame"
+        if symtab:
+            # Without line information it would print a "#0" frame line.
+            gdb.execute(cmd + "\ndisplay")
+            return
+    else:
+        cmd = "frame"
+    text = gdb.execute(cmd, to_string=True)
+    # A stop prints the frame without the "#0  " of "frame".
+    if text.startswith("#0"):
+        text = text[2:].lstrip(" ")
+    gdb.write(text)
+    gdb.execute("display", to_string=False)
+
+
+def _code_key(pc):
+    """Where PC is, as far as the printing of a stepi cares: the start of
+    the innermost function block holding it (an inlined function's own)
+    and of the function it is compiled into; None without symbols."""
+    key = _keys.get(pc, _keys)
+    if key is not _keys:
+        return key
+    try:
+        block = gdb.current_progspace().block_for_pc(pc)
+    except RuntimeError:
+        block = None
+    inner = None
+    while block is not None and not block.is_static and not block.is_global:
+        if block.function is not None:
+            if inner is None:
+                inner = block.start
+            outer = block.start
+        block = block.superblock
+    key = None if inner is None else (inner, outer)
+    if len(_keys) > 65536:
+        _keys.clear()
+    _keys[pc] = key
+    return key
+
+
+# PC -> _code_key (PC), and _code_key -> whether that function has line
+# information: addresses, good until the objfiles change.
+_keys = {}
+_lines = {}
+
+
+def _forget_code(event=None):
+    _keys.clear()
+    _lines.clear()
+
+
+gdb.events.new_objfile.connect(_forget_code)
+gdb.events.clear_objfiles.connect(_forget_code)
+
+
+def _has_lines(key, pc):
+    known = _lines.get(key)
+    if known is None:
+        if len(_lines) > 4096:
+            _lines.clear()
+        known = _lines[key] = gdb.find_pc_line(pc).symtab is not None
+    return known
+
+
+class _PlainStep:
+    """The start of a plain one-instruction step, for printing its end.
+
+    GDB prints the source line alone when the step ends in the frame and
+    function it started in.  Building gdb.Frame objects to compare would
+    unwind the caller too, which costs as much as the step itself; but a
+    step that is not a call or a return stays in its frame exactly when
+    it stays in its function (and inlined function instance), which the
+    block tables tell.  Code without them has its frames compared."""
+
+    __slots__ = ("tid", "kind", "key")
+
+    def __init__(self, thread, kind, key):
+        self.tid = thread.ptid[1]
+        self.kind = kind
+        self.key = key
+
+    def print_end(self):
+        pc = nativerun.thread_pc(self.tid)
+        same = (self.kind not in (predict.CALL, predict.RET)
+                and _code_key(pc) == self.key)
+        _print_location(same, gdb.parameter("print frame-info"),
+                        symtab=same and _has_lines(self.key, pc))
+
+
+def _return_guard(frame):
+    """(return address, stack pointer) of FRAME, or None when it cannot
+    be unwound to a readable address (a breakpoint GDB cannot insert
+    would abort the run)."""
+    try:
+        older = frame.older()
+        if older is None:
+            return None
+        ret = int(older.pc())
+        gdb.selected_inferior().read_memory(ret, 1)
+        return (ret, int(frame.read_register("sp")))
+    except (gdb.error, gdb.MemoryError):
+        return None
+
+
+def _sp(frame):
+    return int(frame.read_register("sp"))
+
+
+def _over_call(thread, frame, pred):
+    # After the call returns the stack pointer is back where it is now;
+    # a recursive call returning to the same address is deeper.
+    return nativerun.run_to(thread, (),
+                            return_guard=(pred.fallthrough, _sp(frame) - 1))
+
+
+def _run_section(thread, cs, guard):
+    """Run CS natively from the current PC to its exits; GUARD as for
+    nativerun.run_to."""
+    out = nativerun.run_to(thread, cs.exit_addresses(), return_guard=guard)
+    if out.ours and out.hit is not None and out.hit != cs.abort:
+        _crossed(cs, out.hit)
+    return out
+
+
+def _restart(thread, frame, cs):
+    """The thread is stopped inside CS: its pass was interrupted, and
+    the kernel aborts it when the thread resumes -- except that after a
+    ptrace stop it does not always (seen on 6.18), and after GDB stepped
+    it over a breakpoint with a displaced step it clears rseq_cs instead;
+    a pass resumed after other threads committed to the same data would
+    lose their updates.  So do what the kernel should: send the thread
+    to the abort handler, say so, and run the retry natively."""
+    # Unwound here, inside the function: the abort handler often has
+    # no unwind information.
+    guard = _return_guard(frame)
+    safepass.abort_inside(thread, cs)
+    log.notice("critical section %#x restarted", cs.start)
+    # The resume PC is abort_ip, so it is left out of the stops.
+    return _run_section(thread, cs, guard)
+
+
+def _describe_exit(cs, pc):
+    if pc == cs.post_commit:
+        return "committed, left at post-commit %#x" % pc
+    if pc == cs.abort:
+        return "aborted, left at the abort handler %#x" % pc
+    if pc in cs.exit_addresses():
+        return "left at exit %#x" % pc
+    return "returned to %#x" % pc
+
+
+def _care(over_calls):
+    """The check single_step runs after each instruction of a plain run:
+    whether the thread must stop before the instruction at PC, because it
+    is inside a section (reached in a way prediction missed), enters one,
+    or is a call that "nexti" runs natively.  None when nothing needs
+    checking: no section is known and calls are stepped into."""
+    if not (over_calls or _index.starts):
+        return None
+    arch = gdb.selected_inferior().architecture()
+    lookup = _index.lookup
+
+    def check(pc):
+        if lookup(pc) is not None:
+            return True
+        pred = predict.successors(arch, pc)
+        if over_calls and pred.kind == predict.CALL:
+            return True
+        return pred.targets is not None and any(
+            lookup(t) is not None for t in pred.targets)
+    return check
+
+
+class _Plan:
+    """What the next instruction of THREAD is, for an atomic step: inside
+    a section (``inside``), entering some (``entered``), a call "nexti"
+    runs natively (``over_call``), or none of these (``plain``)."""
+
+    __slots__ = ("pc", "inside", "pred", "entered", "over_call", "check")
+
+    def __init__(self, thread, over_calls):
+        self.pc = pc = nativerun.thread_pc(thread.ptid[1])
+        self.inside = _index.lookup(pc)
+        self.pred = None
+        self.entered = ()
+        self.over_call = False
+        self.check = None
+        if self.inside is not None:
+            return
+        self.check = _care(over_calls)
+        if self.check is None and not nativerun.others_running(thread):
+            # No section anywhere: wherever the instructions go, they
+            # are plain steps.  (A branch can reach any section, so with
+            # even one known each instruction must be decoded.)
+            return
+        self.pred = predict.successors(
+            gdb.selected_inferior().architecture(), pc)
+        self.over_call = over_calls and self.pred.kind == predict.CALL
+        if not self.over_call:
+            self.entered = [c for c in map(_index.lookup,
+                                           self.pred.targets or ())
+                            if c is not None]
+
+    @property
+    def plain(self):
+        return (self.inside is None and not self.entered
+                and not self.over_call)
+
+
+def _step_atomic(thread, over_calls, budget, plan=None):
+    if plan is None:
+        plan = _Plan(thread, over_calls)
+    if plan.inside is not None:
+        return _restart(thread, gdb.newest_frame(), plan.inside)
+    if plan.over_call:
+        return _over_call(thread, gdb.newest_frame(), plan.pred)
+    if plan.plain:
+        return nativerun.single_step(
+            thread, plan.pc, plan.pred.targets if plan.pred else None,
+            budget=budget, check=plan.check)
+    # The other successors end the step as a plain one would.
+    others = [t for t in plan.pred.targets if _index.lookup(t) is None]
+    stops = set(others)
+    for c in plan.entered:
+        stops |= c.exit_addresses()
+    out = nativerun.run_to(thread, stops,
+                           return_guard=_return_guard(gdb.newest_frame()))
+    if out.ours and out.hit is not None and out.hit not in others:
+        _crossed(plan.entered[0], out.hit)
+    return out
+
+
+def _crossed(cs, pc):
+    """Say how a step crossed CS: once per command unless verbose."""
+    if _quiet and not log.is_verbose():
+        return
+    log.notice("critical section %#x ran natively: %s",
+               cs.start, _describe_exit(cs, pc))
+
+
+# True during the steps of "stepi N" before the last: like GDB, print
+# about the command's end only.
+_quiet = False
+
+
+def _step_inside(thread, over_calls, budget, plan=None):
+    if nativerun.others_running(thread):
+        # Other threads would be stepped over breakpoints placed inside
+        # the section, displaced, which clears their rseq_cs silently.
+        raise gdb.GdbError("set rseq step-mode inside needs the other "
+                           "threads stopped (all-stop mode, or stop them "
+                           "first with \"interrupt -a\")")
+    frame = gdb.newest_frame()
+    pc = int(frame.pc())
+    cs = _index.lookup(pc)
+    if cs is not None and safepass.signal_pending(thread):
+        # The resume delivers a signal: with rseq_cs armed the kernel
+        # aborts the pass and the handler returns to the abort handler,
+        # as it would outside a debugger.
+        safepass.end(thread, restore_rseq_cs=True)
+    elif cs is not None:
+        safepass.begin(thread, cs)
+    pred = None
+    if over_calls:
+        pred = predict.successors(frame.architecture(), pc)
+    if pred is not None and pred.kind == predict.CALL:
+        out = _over_call(thread, frame, pred)
+    else:
+        out = nativerun.single_step(thread, pc)
+    if not out.exited and thread.is_valid():
+        if _index.lookup(int(gdb.newest_frame().pc())) is None:
+            safepass.end(thread)
+    return out
+
+
+def _step_off(thread, over_calls, budget, plan=None):
+    frame = gdb.newest_frame()
+    pc = int(frame.pc())
+    pred = predict.successors(frame.architecture(), pc)
+    if over_calls and pred.kind == predict.CALL:
+        return _over_call(thread, frame, pred)
+    if nativerun.others_running(thread) and (
+            _index.lookup(pc) is not None
+            or any(_index.lookup(t) for t in pred.targets or ())):
+        # The step would put breakpoints inside the section, and the
+        # running threads would be stepped over them displaced, which
+        # clears their rseq_cs silently.
+        raise gdb.GdbError("set rseq step-mode off cannot step into a "
+                           "critical section while other threads run")
+    return nativerun.single_step(thread, pc, pred.targets)
+
+
+# stepper(thread, over_calls, budget, plan) -> Outcome: run at most
+# BUDGET instructions (inside and off step one at a time), the first as
+# PLAN (a _Plan, atomic mode) says when given.
+_STEPPERS = {ATOMIC: _step_atomic, INSIDE: _step_inside, OFF: _step_off}
+
+
+def _count(arg):
+    arg = (arg or "").strip()
+    if arg.endswith("&"):
+        # MI with mi-async on appends "&"; gdb.execute runs synchronously.
+        arg = arg[:-1].strip()
+    if not arg:
+        return 1
+    return int(gdb.parse_and_eval(arg))
+
+
+def instruction_step(arg, over_calls):
+    """The body of stepi/nexti: step COUNT instructions of the selected
+    thread, stopping early at anything that is not our own stop."""
+    count = _count(arg)
+    thread = gdb.selected_thread()
+    if thread is None or not gdb.selected_inferior().pid:
+        raise gdb.GdbError("The program is not being run.")
+    if thread.is_running():
+        raise gdb.GdbError("Cannot execute this command while "
+                           "the selected thread is running.")
+    if thread.is_exited():
+        raise gdb.GdbError("Cannot execute this command while "
+                           "the selected thread has exited.")
+    mode = step_mode()
+    stepper = _STEPPERS[mode]
+    _index.refresh()
+    start = None
+    out = None
+    remaining = count
+    global _quiet
+    # "stepi N" resumes the thread several times; each resume may move it
+    # to another CPU, and code that read its CPU number before a section
+    # then takes the abort path.  Keep it where it is for the command.
+    pin = safepass.CommandPin(thread) if count > 1 else None
+    try:
+        while remaining > 0:
+            # The last step alone, so that, like GDB, the printing can
+            # compare its end with its start.
+            final = remaining == 1
+            _quiet = not final
+            plan = None
+            if final:
+                start, plan = _start_of_step(thread, mode, over_calls)
+            out = stepper(thread, over_calls, 1 if final else remaining - 1,
+                          plan)
+            remaining -= max(out.steps, 1)
+            if not out.ours:
+                break
+    finally:
+        _quiet = False
+        nativerun.command_done()
+        if pin is not None:
+            pin.release()
+    if out is not None:
+        _report(out, start)
+
+
+class _FrameStart:
+    """The start of a step that may run natively, for printing its end:
+    the frame and function it started in."""
+
+    __slots__ = ("frame", "function")
+
+    def __init__(self):
+        self.frame = gdb.newest_frame()
+        self.function = _function_key(self.frame)
+
+    def print_end(self):
+        print_stop(self.frame, self.function,
+                   gdb.parameter("print frame-info"))
+
+
+def _start_of_step(thread, mode, over_calls):
+    """(start, plan) for the last step of a command: how to print its end,
+    and for atomic steps the plan, made once for both."""
+    if mode != ATOMIC:
+        return _FrameStart(), None
+    plan = _Plan(thread, over_calls)
+    if not plan.plain:
+        return _FrameStart(), plan
+    key = _code_key(plan.pc)
+    if key is None:
+        return _FrameStart(), plan
+    pred = plan.pred
+    if pred is None:
+        pred = predict.successors(gdb.selected_inferior().architecture(),
+                                  plan.pc)
+    return _PlainStep(thread, pred.kind, key), plan
+
+
+def _report(out, start):
+    """Print the end of the command as GDB prints the end of a stepi."""
+    if out.ours:
+        # Our own stops are silent: GDB printed nothing.
+        start.print_end()
+    elif out.output:
+        # A user breakpoint, a signal, the inferior exiting: GDB's report.
+        gdb.write(out.output)
