@@ -239,52 +239,26 @@ def _describe_exit(cs, pc):
     return "returned to %#x" % pc
 
 
-def _care(over_calls):
-    """The check single_step runs after each instruction of a plain run:
-    whether the thread must stop before the instruction at PC, because it
-    is inside a section (reached in a way prediction missed), enters one,
-    or is a call that "nexti" runs natively.  None when nothing needs
-    checking: no section is known and calls are stepped into."""
-    if not (over_calls or _index.starts):
-        return None
-    arch = gdb.selected_inferior().architecture()
-    lookup = _index.lookup
-
-    def check(pc):
-        if lookup(pc) is not None:
-            return True
-        pred = predict.successors(arch, pc)
-        if over_calls and pred.kind == predict.CALL:
-            return True
-        return pred.targets is not None and any(
-            lookup(t) is not None for t in pred.targets)
-    return check
-
-
 class _Plan:
-    """What the next instruction of THREAD is, for an atomic step: inside
-    a section (``inside``), entering some (``entered``), a call "nexti"
-    runs natively (``over_call``), or none of these (``plain``)."""
+    """What the instruction at PC is, for an atomic step: inside a
+    section (``inside``), entering some (``entered``), a call "nexti"
+    runs natively (``over_call``), or none of these (``plain``).
+    DECODE false: no section is known and calls are stepped into, so
+    only ``inside`` is looked at."""
 
     __slots__ = ("pc", "inside", "pred", "entered", "over_call", "check")
 
-    def __init__(self, thread, over_calls):
-        self.pc = pc = nativerun.thread_pc(thread.ptid[1])
+    def __init__(self, pc, arch, over_calls, decode=True):
+        self.pc = pc
         self.inside = _index.lookup(pc)
         self.pred = None
         self.entered = ()
         self.over_call = False
+        # Set by _plan for the first instruction of a command's resume.
         self.check = None
-        if self.inside is not None:
+        if self.inside is not None or not decode:
             return
-        self.check = _care(over_calls)
-        if self.check is None and not nativerun.others_running(thread):
-            # No section anywhere: wherever the instructions go, they
-            # are plain steps.  (A branch can reach any section, so with
-            # even one known each instruction must be decoded.)
-            return
-        self.pred = predict.successors(
-            gdb.selected_inferior().architecture(), pc)
+        self.pred = predict.successors(arch, pc)
         self.over_call = over_calls and self.pred.kind == predict.CALL
         if not self.over_call:
             self.entered = [c for c in map(_index.lookup,
@@ -297,9 +271,28 @@ class _Plan:
                 and not self.over_call)
 
 
+def _plan(thread, over_calls):
+    """The _Plan of THREAD's next instruction, with the check single_step
+    runs after each instruction of a plain run: whether the thread must
+    stop before the next one, which is not plain (a section reached in a
+    way prediction missed, entered, or a call nexti runs natively).  No
+    check when no section is known and calls are stepped into; and then,
+    unless other threads run (non-stop mode), no decoding either:
+    wherever the instructions go, they are plain steps.  (A branch can
+    reach any section, so with even one known each instruction must be
+    decoded.)"""
+    arch = gdb.selected_inferior().architecture()
+    careful = over_calls or bool(_index.starts)
+    plan = _Plan(nativerun.thread_pc(thread.ptid[1]), arch, over_calls,
+                 careful or nativerun.others_running(thread))
+    if careful:
+        plan.check = (lambda pc: not _Plan(pc, arch, over_calls).plain)
+    return plan
+
+
 def _step_atomic(thread, over_calls, budget, plan=None):
     if plan is None:
-        plan = _Plan(thread, over_calls)
+        plan = _plan(thread, over_calls)
     if plan.inside is not None:
         return _restart(thread, gdb.newest_frame(), plan.inside)
     if plan.over_call:
@@ -463,7 +456,7 @@ def _start_of_step(thread, mode, over_calls):
     and for atomic steps the plan, made once for both."""
     if mode != ATOMIC:
         return _FrameStart(), None
-    plan = _Plan(thread, over_calls)
+    plan = _plan(thread, over_calls)
     if not plan.plain:
         return _FrameStart(), plan
     key = _code_key(plan.pc)
