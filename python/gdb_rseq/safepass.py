@@ -36,19 +36,16 @@ from . import log
 from . import registry
 from . import threads
 
-# The native module, imported by the first affinity call.
-_gdb_rseq = None
-
 
 def _native():
-    global _gdb_rseq
-    if _gdb_rseq is None:
-        try:
-            import _gdb_rseq as module
-        except ImportError:  # pragma: no cover - the loader puts it on sys.path
-            module = False
-        _gdb_rseq = module
+    """The native module, or None.  Imported by the first affinity call,
+    not at start-up; Python keeps it once imported."""
+    try:
+        import _gdb_rseq
+    except ImportError:  # pragma: no cover - the loader puts it on sys.path
+        return None
     return _gdb_rseq
+
 
 # Global thread number -> SafePass.
 _active = {}
