@@ -265,10 +265,6 @@ class _ResumePCClear:
         return False
 
 
-def _current_pc():
-    return int(gdb.newest_frame().pc())
-
-
 # ((pid, connection), the reader of a thread's PC there, or None).
 _pc_reader = (None, None)
 
@@ -320,7 +316,7 @@ def _resume(thread, own_numbers, want_hit=True):
     ours = (isinstance(last, gdb.BreakpointEvent)
             and all(b.is_valid() and b.number in own_numbers
                     for b in last.breakpoints))
-    hit = _current_pc() if ours and want_hit else None
+    hit = thread_pc(thread.ptid[1]) if ours and want_hit else None
     return Outcome(ours, output, False, hit)
 
 
@@ -374,7 +370,7 @@ def single_step(thread, pc=None, successors=None, budget=1, check=None):
     too for the $pc watchpoint and report their steps as random
     SIGTRAPs: the step is then a run to breakpoints on the successors."""
     if pc is None:
-        pc = _current_pc()
+        pc = thread_pc(thread.ptid[1])
     threads = thread.inferior.threads()
     if others_running(thread, threads):
         if not successors:
@@ -402,7 +398,7 @@ def run_to(thread, addresses, return_guard=None):
     the return address once the stack pointer is above the given value:
     the run then ends even if the code leaves the function without
     passing any of ADDRESSES."""
-    pc = _current_pc()
+    pc = thread_pc(thread.ptid[1])
     _step_wp.disarm()
     bps = []
     try:
