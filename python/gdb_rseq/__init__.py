@@ -2,49 +2,28 @@
 """gdb-rseq: let GDB step programs that use Linux restartable sequences.
 
 `import gdb_rseq' (done by the loader, gdb-rseq.py) registers the commands,
-parameters and event handlers once; Python's module cache makes a second
-import, or a second loader, a no-op.  The native module _gdb_rseq must be
-importable: the loader puts its directory on sys.path.
+parameters and hooks (commands.py) once; Python's module cache makes a
+second import, or a second loader, a no-op.  Nothing else is loaded at
+GDB's start-up: each other module, and the native modules _gdb_rseq and
+_gdb_rseq_reader (the loader puts their directory on sys.path), is
+imported by the first command or event that needs it.
 """
 
-import importlib.util as _util
-import sys as _sys
-
-
-def _lazy(name):
-    """Make the submodule NAME one that is executed at its first use:
-    importing it elsewhere binds it without running it."""
-    fullname = __name__ + "." + name
-    spec = _util.find_spec(fullname)
-    spec.loader = _util.LazyLoader(spec.loader)
-    module = _util.module_from_spec(spec)
-    _sys.modules[fullname] = module
-    spec.loader.exec_module(module)
-    globals()[name] = module
-
-
-# The tables, the threads' registrations and the step engine are first
-# needed by a query, a step or a resume, not by GDB's start-up, which
-# every session pays.
-_lazy("registry")
-_lazy("threads")
-_lazy("stepper")
-
-from . import settings      # the `rseq' prefixes: first, others hang on it
-from . import log
 from . import commands
 
-# The stepping side is imported when present, and a failure there leaves
-# the tables and `info rseq' usable instead of losing the whole extension.
-import importlib as _importlib
+__all__ = ["commands"]
 
-for _name in ("stepping", "guards"):
+
+def __getattr__(name):
+    # `gdb_rseq.registry' and the like from a script work as they would
+    # if every module had been imported at start-up.
+    if name.startswith("_"):
+        raise AttributeError(name)
     try:
-        _importlib.import_module("." + _name, __name__)
-    except ImportError as _e:
-        if getattr(_e, "name", None) != __name__ + "." + _name:
-            log.warning("%s support not loaded: %s", _name, _e)
-    except Exception as _e:     # keep GDB usable whatever the module did
-        log.warning("%s support not loaded: %s", _name, _e)
-
-__all__ = ["settings", "log", "registry", "threads", "commands"]
+        __import__(__name__ + "." + name)
+    except ModuleNotFoundError as e:
+        if e.name != __name__ + "." + name:
+            raise
+        raise AttributeError("module %r has no attribute %r"
+                             % (__name__, name)) from None
+    return globals()[name]

@@ -1,49 +1,161 @@
+# What gdb-rseq adds to GDB's command line.
+# Copyright (C) 2026 The gdb-rseq authors.
 # SPDX-License-Identifier: LGPL-2.1-or-later
-"""`info rseq', `info rseq threads' and `maint rseq check'."""
 
-import re
+"""The commands, parameters and hooks gdb-rseq registers with GDB.
+
+This is the only module GDB's start-up loads, and every session pays for
+it: a session that never asks about rseq (`gdb -batch -ex run') should
+cost what stock GDB costs.  So it holds what GDB needs at registration
+(names, classes, help texts), and each command hands its work to the
+module that does it, imported at the command's first use:
+
+  info rseq, info rseq threads, maint rseq check   listing.py
+  stepi, nexti                                      stepper.py
+  maint rseq prepare-resume (the resuming hooks)    guards.py
+
+The parameters' values are read here by the modules that need them.
+"""
+
+import sys
 
 import gdb
 
-from . import registry as _registry
-from . import threads as _threads
+# ---- prefixes -------------------------------------------------------------
 
 
-def _addr_width():
-    """Hex digits of an address of the current target, as GDB pads them in
-    `info breakpoints'."""
-    try:
-        bits = gdb.lookup_type("void").pointer().sizeof * 8
-    except gdb.error:
-        bits = 64
-    return bits // 4
+class RseqPrefix(gdb.Command):
+    """Debug programs that use Linux restartable sequences (rseq).
+
+A restartable sequence is a short critical section that the kernel aborts,
+moving the thread to an abort handler, whenever the thread is preempted,
+migrated or interrupted by a signal inside it.  Every ptrace stop counts as
+such an interruption, so stock GDB single-stepping into one never gets past
+it.  gdb-rseq reads the critical sections of the program and its libraries
+from their rseq tables (__rseq_cs_ptr_array, __rseq_cs, __rseq_table) and
+lets the stepping commands treat a critical section as one step.
+
+Commands:
+  info rseq [ADDRESS | /REGEXP]   list the known critical sections
+  info rseq threads               each thread's rseq registration
+  set rseq ... / show rseq ...    settings: `verbose' and `step-mode'
+  maint rseq check                the rseq table reader's diagnostics"""
+
+    def __init__(self):
+        super().__init__("rseq", gdb.COMMAND_SUPPORT, gdb.COMPLETE_NONE)
+
+    def invoke(self, arg, from_tty):
+        gdb.execute("help rseq", from_tty)
 
 
-def _hex(addr, width):
-    return "0x%0*x" % (width, addr)
+class SetRseqPrefix(gdb.Command):
+    """Set gdb-rseq settings (Linux restartable sequences)."""
+
+    def __init__(self):
+        super().__init__("set rseq", gdb.COMMAND_SUPPORT,
+                         gdb.COMPLETE_COMMAND, prefix=True)
+
+    def invoke(self, arg, from_tty):
+        gdb.write('"set rseq" must be followed by the name of a '
+                  'subcommand.\n')
+        gdb.execute("help set rseq", from_tty)
 
 
-def _where(addr):
-    """FILE:LINE of ADDR when there is line information, else <SYM+OFF>."""
-    sal = gdb.find_pc_line(addr)
-    if sal.symtab is not None and sal.line:
-        return "%s:%d" % (sal.symtab.filename, sal.line)
-    text = gdb.format_address(addr) if hasattr(gdb, "format_address") else ""
-    i = text.find("<")
-    return text[i:] if i >= 0 else ""
+class ShowRseqPrefix(gdb.Command):
+    """Show gdb-rseq settings (Linux restartable sequences).
+With no subcommand, show all of them."""
+
+    def __init__(self):
+        super().__init__("show rseq", gdb.COMMAND_SUPPORT,
+                         gdb.COMPLETE_COMMAND, prefix=True)
+
+    def invoke(self, arg, from_tty):
+        # List whatever `help' knows, the way GDB's own "show" prefixes
+        # do, so that a new parameter needs no change here.
+        listing = gdb.execute("help show rseq", False, True)
+        for line in listing.splitlines():
+            if line.startswith("show rseq ") and " -- " in line:
+                name = line.split(" -- ", 1)[0].strip()
+                gdb.execute(name, from_tty)
 
 
-def _address_of(value):
-    """The address VALUE designates: a function's entry, a pointer's or an
-    integer's value, as `info symbol' and `x' take them."""
-    code = value.type.strip_typedefs().code
-    if code == gdb.TYPE_CODE_FUNC:
-        value = value.address
-    elif code not in (gdb.TYPE_CODE_PTR, gdb.TYPE_CODE_INT):
-        if value.address is None:
-            raise gdb.GdbError("Not an address: %s" % value)
-        value = value.address
-    return int(value) & 0xffffffffffffffff
+class MaintRseqPrefix(gdb.Command):
+    """Maintenance commands of gdb-rseq (Linux restartable sequences)."""
+
+    def __init__(self):
+        super().__init__("maintenance rseq", gdb.COMMAND_MAINTENANCE,
+                         gdb.COMPLETE_COMMAND, prefix=True)
+
+    def invoke(self, arg, from_tty):
+        gdb.execute("help maintenance rseq", from_tty)
+
+
+# ---- parameters -----------------------------------------------------------
+
+
+class VerboseParameter(gdb.Parameter):
+    """When on, gdb-rseq reports what it does in one-line "[rseq]" messages:
+the tables it read for each objfile, critical sections it learned from
+memory, and how it ran or skipped critical sections while stepping."""
+
+    set_doc = "Set whether gdb-rseq reports what it does."
+    show_doc = "Show whether gdb-rseq reports what it does."
+
+    def __init__(self):
+        super().__init__("rseq verbose", gdb.COMMAND_SUPPORT,
+                         gdb.PARAM_BOOLEAN)
+        self.value = False
+
+    def get_set_string(self):
+        return ""
+
+    def get_show_string(self, svalue):
+        return "Verbose rseq messages are %s." % svalue
+
+
+ATOMIC = "atomic"
+INSIDE = "inside"
+OFF = "off"
+
+
+class StepModeParameter(gdb.Parameter):
+    """atomic  -- stepi/nexti never stop inside a critical section: a step that
+           enters one (or starts inside one) runs it natively to the
+           exit the thread takes, so every step makes forward progress
+           and the kernel's atomicity is kept.  This is the default.
+inside  -- stepi/nexti walk a critical section instruction by
+           instruction.  For that pass the thread's rseq_cs is cleared
+           so the kernel does not abort it, the thread is pinned to its
+           CPU, the other threads are held, and rseq_cs is put back
+           before a signal is delivered; all of it is given back when
+           the thread leaves the section.  Needs the other threads
+           stopped (all-stop mode).
+off     -- behave as stock GDB: every stop inside a critical section
+           aborts it (stepping through one livelocks).  In non-stop mode
+           with other threads running, refuses to step into a section."""
+
+    set_doc = "Set how instruction steps treat rseq critical sections."
+    show_doc = "Show how instruction steps treat rseq critical sections."
+
+    def __init__(self):
+        super().__init__("rseq step-mode", gdb.COMMAND_RUNNING,
+                         gdb.PARAM_ENUM, [ATOMIC, INSIDE, OFF])
+        self.value = ATOMIC
+
+    def get_set_string(self):
+        # An inside-mode pass ends when the mode changes.  Passes exist
+        # only once safepass.py was loaded.
+        safepass = sys.modules.get(__package__ + ".safepass")
+        if self.value != INSIDE and safepass is not None:
+            safepass.end_all(restore_rseq_cs=True)
+        return ""
+
+    def get_show_string(self, svalue):
+        return ("Instruction steps through rseq critical sections "
+                "are \"%s\"." % svalue)
+
+
+# ---- what the tables hold -------------------------------------------------
 
 
 class InfoRseq(gdb.Command):
@@ -70,54 +182,8 @@ them, e.g. through `info rseq threads'."""
                          gdb.COMPLETE_EXPRESSION, prefix=True)
 
     def invoke(self, arg, from_tty):
-        arg = arg.strip()
-        regs = _registry.registry
-        # C.s. missing from the tables but armed by a thread (JIT code)
-        # are listed too.
-        _threads.learn_armed()
-        if arg.startswith("/"):
-            try:
-                pat = re.compile(arg[1:])
-            except re.error as e:
-                raise gdb.GdbError("Invalid regexp %r: %s" % (arg[1:], e))
-            found = [cs for cs in regs.sections()
-                     if pat.search(cs.objfile or "(memory)")]
-            if not found:
-                gdb.write("No rseq critical sections in objfiles matching "
-                          "%s.\n" % arg[1:])
-                return
-        elif arg:
-            addr = _address_of(gdb.parse_and_eval(arg))
-            cs = regs.lookup(addr)
-            if cs is None:
-                gdb.write("No rseq critical section contains %#x.\n" % addr)
-                return
-            found = [cs]
-        else:
-            found = regs.sections()
-            if not found:
-                gdb.write("No rseq critical sections in the loaded "
-                          "objfiles.\n")
-                return
-        self._print(found)
-
-    @staticmethod
-    def _print(found):
-        w = _addr_width()
-        # "Post-commit" is wider than a 32-bit address.
-        col = max(w + 2, len("Post-commit"))
-        rows = [(cs, _where(cs.start)) for cs in found]
-        where_w = max([len("Where")] + [len(r[1]) for r in rows])
-        gdb.write("%-*s %-*s %-*s %-*s %s\n"
-                  % (col, "Start", col, "Post-commit", col, "Abort",
-                     where_w, "Where", "Objfile"))
-        for cs, where in rows:
-            gdb.write("%-*s %-*s %-*s %-*s %s\n"
-                      % (col, _hex(cs.start, w), col, _hex(cs.post_commit, w),
-                         col, _hex(cs.abort, w), where_w, where,
-                         cs.objfile or "(memory)"))
-            for e in cs.exits:
-                gdb.write("    exit %s %s\n" % (_hex(e.ip, w), e.kind))
+        from . import listing
+        listing.info_rseq(arg)
 
 
 class InfoRseqThreads(gdb.Command):
@@ -141,41 +207,8 @@ still show it armed: the "Inside" column tells."""
                          gdb.COMPLETE_NONE)
 
     def invoke(self, arg, from_tty):
-        if arg.strip():
-            raise gdb.GdbError("info rseq threads takes no arguments.")
-        inf = gdb.selected_inferior()
-        if not inf.pid:
-            gdb.write("No threads: the program is not being run.\n")
-            return
-        cur = gdb.selected_thread()
-        w = _addr_width()
-        col = w + 2
-        rows = []
-        for t in sorted(inf.threads(), key=lambda t: t.num):
-            st = _threads.state(t)
-            if st.area is None:
-                rows.append((t, "-", "-", "-", "-", "no"
-                             if not st.inside else "yes"))
-                continue
-            armed = "0"
-            if st.rseq_cs:
-                armed = _hex(st.rseq_cs, w)
-            cs = ("%#x-%#x" % (st.cs.start, st.cs.post_commit)
-                  if st.cs is not None else "-")
-            rows.append((t, _hex(st.area, w),
-                         str(st.cpu_id) if st.cpu_id is not None else "?",
-                         armed, cs, "yes" if st.inside else "no"))
-        if all(r[1] == "-" for r in rows):
-            gdb.write("No thread of this inferior has registered rseq.\n")
-            return
-        cs_w = max([len("Critical section")] + [len(r[4]) for r in rows])
-        gdb.write("  %-4s %-*s %-4s %-*s %-*s %s\n"
-                  % ("Id", col, "Area", "CPU", col, "Armed", cs_w,
-                     "Critical section", "Inside"))
-        for t, area, cpu, armed, cs, inside in rows:
-            gdb.write("%s %-4s %-*s %-4s %-*s %-*s %s\n"
-                      % ("*" if t == cur else " ", t.num, col, area, cpu,
-                         col, armed, cs_w, cs, inside))
+        from . import listing
+        listing.info_rseq_threads(arg)
 
 
 class MaintRseqCheck(gdb.Command):
@@ -192,35 +225,135 @@ match, declared exits that disassembly contradicts, ...)."""
                          gdb.COMPLETE_NONE)
 
     def invoke(self, arg, from_tty):
-        if arg.strip():
-            raise gdb.GdbError("maintenance rseq check takes no arguments.")
-        shown = 0
-        for name, path, source, bias, count, diags in \
-                _registry.registry.objfile_entries():
-            if path is not None and count:
-                # Again, with exits derived by the reader, so that its
-                # declared/derived cross-checks are reported too.
-                try:
-                    import _gdb_rseq
-                    diags = _gdb_rseq.read_file(path).diagnostics
-                except (OSError, ValueError) as e:
-                    from .objfiles import Finding
-                    diags = [Finding("error", None, str(e))]
-            if not count and not diags:
-                continue
-            shown += 1
-            gdb.write("%s: %d critical section%s from %s, load bias %#x\n"
-                      % (name, count, "" if count == 1 else "s",
-                         source or "no table", bias))
-            for d in diags:
-                where = (" %#x:" % (d.ip + bias)) if d.ip is not None else ""
-                gdb.write("  %s:%s %s\n" % (d.severity, where, d.msg))
-            if not diags:
-                gdb.write("  no findings\n")
-        if not shown:
-            gdb.write("No rseq tables or findings in the loaded objfiles.\n")
+        from . import listing
+        listing.maint_check(arg)
 
 
+# ---- stepping -------------------------------------------------------------
+
+
+class StepInstruction(gdb.Command):
+    """Step one instruction exactly; an rseq critical section is one step.
+Usage: stepi [N]
+Argument N means step N times (or till program stops for another reason).
+
+With \"set rseq step-mode atomic\" (the default), a step that would enter
+an rseq critical section runs the section natively and stops where the
+thread leaves it -- the post-commit address, the abort handler or another
+exit -- and says so in one \"[rseq] ...\" line.  A thread stopped inside a
+section (at a breakpoint there) cannot finish that pass: a step from
+there reports \"[rseq] critical section ADDR restarted\", sends it to the
+abort handler as the kernel does, and runs the retry natively.
+See \"help set rseq step-mode\" for the other modes."""
+
+    def __init__(self):
+        super().__init__("stepi", gdb.COMMAND_RUNNING)
+
+    def invoke(self, arg, from_tty):
+        from . import stepper
+        stepper.instruction_step(arg, over_calls=False)
+
+
+class NextInstruction(gdb.Command):
+    """Step one instruction, but proceed through subroutine calls.
+Usage: nexti [N]
+Argument N means step N times (or till program stops for another reason).
+
+An rseq critical section is one step, as for \"stepi\"; a call is run
+natively to its return, whatever critical sections it executes."""
+
+    def __init__(self):
+        super().__init__("nexti", gdb.COMMAND_RUNNING)
+
+    def invoke(self, arg, from_tty):
+        from . import stepper
+        stepper.instruction_step(arg, over_calls=True)
+
+
+# The commands GDB steps internally, single-stepping through whatever
+# critical sections a line holds: guards.py keeps them moving.
+LINE_STEP_COMMANDS = ("step", "next", "until", "advance", "finish")
+
+
+class PrepareResume(gdb.Command):
+    """Get threads and guards ready for a command that resumes the inferior.
+Usage: maintenance rseq prepare-resume [line-step]
+
+Run by the hooks gdb-rseq defines for continue, step, next, until,
+advance and finish (hook-continue, hook-next, ...): threads stopped
+inside a critical section go to its abort handler, as the kernel would
+send them, and with \"line-step\" the guards for GDB's own stepping are
+armed.  Not meant to be typed; a user's own hook for these commands
+replaces gdb-rseq's and should run this command first."""
+
+    def __init__(self):
+        super().__init__("maintenance rseq prepare-resume",
+                         gdb.COMMAND_MAINTENANCE)
+
+    def invoke(self, arg, from_tty):
+        # A command object, not a "python" line: the hook also runs for
+        # the "continue" every stepi resumes through, and compiling a
+        # line of Python each time would cost a fifth of a step.
+        from . import guards
+        guards.before_command(line_step=arg.strip() == "line-step")
+
+
+def _define_hooks():
+    # One command string for all the hooks: each gdb.execute costs a
+    # tenth of a millisecond at GDB's start.
+    hooks = ["define hook-%s\nmaintenance rseq prepare-resume line-step\nend"
+             % cmd for cmd in LINE_STEP_COMMANDS]
+    # "continue" is no line step, but resuming threads stopped inside
+    # sections needs the same care.  (MI's -exec-continue runs no hooks.)
+    hooks.append("define hook-continue\nmaintenance rseq prepare-resume\nend")
+    gdb.execute("\n".join(hooks), to_string=True)
+
+
+# User breakpoints matter from the first one set (a warning when it is
+# inside a section, software watchpoints arm the guards): that one loads
+# guards.py, which then follows the breakpoints it was told about.  GDB's
+# own breakpoints (number <= 0) are none of its business.
+def _guards_for(bp, load):
+    name = __package__ + ".guards"
+    if name in sys.modules:
+        return sys.modules[name]
+    if load and bp.is_valid() and bp.number > 0:
+        from . import guards
+        return guards
+    return None
+
+
+def _on_breakpoint_created(bp):
+    guards = _guards_for(bp, True)
+    if guards is not None:
+        guards.breakpoint_created(bp)
+
+
+def _on_breakpoint_modified(bp):
+    guards = _guards_for(bp, True)
+    if guards is not None:
+        guards.breakpoint_modified(bp)
+
+
+def _on_breakpoint_deleted(bp):
+    guards = _guards_for(bp, False)
+    if guards is not None:
+        guards.breakpoint_deleted(bp)
+
+
+RseqPrefix()
+SetRseqPrefix()
+ShowRseqPrefix()
+MaintRseqPrefix()
+verbose = VerboseParameter()
+step_mode = StepModeParameter()
 InfoRseq()
 InfoRseqThreads()
 MaintRseqCheck()
+StepInstruction()
+NextInstruction()
+PrepareResume()
+_define_hooks()
+gdb.events.breakpoint_created.connect(_on_breakpoint_created)
+gdb.events.breakpoint_modified.connect(_on_breakpoint_modified)
+gdb.events.breakpoint_deleted.connect(_on_breakpoint_deleted)

@@ -20,7 +20,8 @@ Other threads reaching a guard are stepped over it in place and keep
 the kernel's protection.
 
 Guards are armed by pre-hooks of those commands (``hook-next`` and so
-on, running ``maintenance rseq prepare-resume``) and disarmed at the
+on, running ``maintenance rseq prepare-resume``: commands.py defines
+them and loads this module at their first run) and disarmed at the
 command's final stop; for software watchpoints they stay armed while an
 enabled one exists.  The pre-hooks, and that of ``continue``, also send
 threads stopped inside a section to its abort handler.  A plain
@@ -36,10 +37,6 @@ import gdb
 from . import log
 from . import registry
 from . import safepass
-
-# The commands GDB steps internally.
-LINE_STEP_COMMANDS = ("step", "next", "until", "advance", "finish")
-
 
 class _NoDisplaced:
     """Displaced stepping off while any reason for it holds.
@@ -271,7 +268,7 @@ class _Guards:
 guards = _Guards()
 
 
-def _before_command(line_step=True):
+def before_command(line_step=True):
     """Run by the hook-X pre-hooks, while every thread is still stopped.
 
     Threads stopped inside a section with rseq_cs armed (at a breakpoint
@@ -317,20 +314,6 @@ def _on_exited(event):
     guards.forget()
 
 
-def _on_breakpoint_change(bp):
-    if bp.is_valid() and bp.type == gdb.BP_WATCHPOINT and bp.number > 0:
-        guards.watchpoints_changed()
-    elif bp.is_valid() and bp.number > 0:
-        _check_inside_breakpoints()
-
-
-def _on_breakpoint_deleted(bp):
-    # BP is still listed while it is being deleted; a temporary one may
-    # already be invalid.
-    guards.watchpoints_changed(going=bp)
-    _check_inside_breakpoints(going=bp)
-
-
 def _inside_locations(bp):
     """(address, section) of BP's enabled locations inside sections."""
     if (not bp.is_valid() or bp.number <= 0 or not bp.enabled
@@ -373,57 +356,31 @@ def _check_inside_breakpoints(event=None, going=None):
     _no_displaced.want("breakpoint inside", inside)
 
 
-def _on_breakpoint_created(bp):
-    _on_breakpoint_change(bp)
+def breakpoint_created(bp):
+    breakpoint_modified(bp)
     _warn_inside(bp)
     _check_inside_breakpoints()
 
 
-class PrepareResume(gdb.Command):
-    """Get threads and guards ready for a command that resumes the inferior.
-Usage: maintenance rseq prepare-resume [line-step]
-
-Run by the hooks gdb-rseq defines for continue, step, next, until,
-advance and finish (hook-continue, hook-next, ...): threads stopped
-inside a critical section go to its abort handler, as the kernel would
-send them, and with \"line-step\" the guards for GDB's own stepping are
-armed.  Not meant to be typed; a user's own hook for these commands
-replaces gdb-rseq's and should run this command first."""
-
-    def __init__(self):
-        super().__init__("maintenance rseq prepare-resume",
-                         gdb.COMMAND_MAINTENANCE)
-
-    def invoke(self, arg, from_tty):
-        # A command object, not a "python" line: the hook also runs for
-        # the "continue" every stepi resumes through, and compiling a
-        # line of Python each time would cost a fifth of a step.
-        _before_command(line_step=arg.strip() == "line-step")
+def breakpoint_modified(bp):
+    if bp.is_valid() and bp.type == gdb.BP_WATCHPOINT and bp.number > 0:
+        guards.watchpoints_changed()
+    elif bp.is_valid() and bp.number > 0:
+        _check_inside_breakpoints()
 
 
-_installed = False
+def breakpoint_deleted(bp):
+    # BP is still listed while it is being deleted; a temporary one may
+    # already be invalid.
+    guards.watchpoints_changed(going=bp)
+    _check_inside_breakpoints(going=bp)
 
 
-def install():
-    """Define the hooks and connect the events (once per session)."""
-    global _installed
-    if _installed:
-        return
-    _installed = True
-    PrepareResume()
-    # One command string for all the hooks: each gdb.execute costs a
-    # tenth of a millisecond at GDB's start.
-    hooks = ["define hook-%s\nmaintenance rseq prepare-resume line-step\nend"
-             % cmd for cmd in LINE_STEP_COMMANDS]
-    # "continue" is no line step, but resuming threads stopped inside
-    # sections needs the same care.  (MI's -exec-continue runs no hooks.)
-    hooks.append("define hook-continue\nmaintenance rseq prepare-resume\nend")
-    gdb.execute("\n".join(hooks), to_string=True)
-    gdb.events.stop.connect(_on_stop)
-    gdb.events.exited.connect(_on_exited)
-    gdb.events.breakpoint_created.connect(_on_breakpoint_created)
-    gdb.events.breakpoint_modified.connect(_on_breakpoint_change)
-    gdb.events.breakpoint_deleted.connect(_on_breakpoint_deleted)
-
-
-install()
+# commands.py passes on breakpoint events; the stops and exits are this
+# module's own, from its first use on (before it, nothing was armed).
+gdb.events.stop.connect(_on_stop)
+gdb.events.exited.connect(_on_exited)
+# Breakpoints set before this module was loaded (before gdb-rseq was).
+if any(bp.number > 0 for bp in gdb.breakpoints()):
+    guards.watchpoints_changed()
+    _check_inside_breakpoints()

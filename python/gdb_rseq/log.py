@@ -8,16 +8,16 @@
 
 import gdb
 
-from . import settings
+from .commands import verbose as _verbose
 
 
 def is_verbose():
-    return bool(settings.verbose.value)
+    return bool(_verbose.value)
 
 
 def info(fmt, *args):
     """Print "[rseq] MSG" when `set rseq verbose' is on."""
-    if settings.verbose.value:
+    if _verbose.value:
         gdb.write("[rseq] " + (fmt % args if args else fmt) + "\n")
 
 

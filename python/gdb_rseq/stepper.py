@@ -2,7 +2,7 @@
 # Copyright (C) 2026 The gdb-rseq authors.
 # SPDX-License-Identifier: LGPL-2.1-or-later
 
-"""The engine behind stepping.py's stepi and nexti.
+"""The engine behind the stepi and nexti commands (commands.py).
 
 Each command steps in a loop: before each resume it plans the next
 instruction (inside a critical section, entering one, a call nexti runs
@@ -22,7 +22,8 @@ from . import nativerun
 from . import predict
 from . import registry
 from . import safepass
-from .stepping import ATOMIC, INSIDE, OFF, step_mode
+from . import commands
+from .commands import ATOMIC, INSIDE, OFF
 
 
 class _Index:
@@ -402,7 +403,7 @@ def instruction_step(arg, over_calls):
     if thread.is_exited():
         raise gdb.GdbError("Cannot execute this command while "
                            "the selected thread has exited.")
-    mode = step_mode()
+    mode = commands.step_mode.value
     stepper = _STEPPERS[mode]
     _index.refresh()
     start = None
