@@ -13,7 +13,7 @@
 #
 # Each figure is the median of several runs.  Environment (set by
 # bench/Makefile.am): top_builddir, top_srcdir; GDB (default gdb), CC
-# (default cc), RUNS (default 5), PROC_RUNS (rounds of whole-process
+# (default cc), RUNS (default 9), PROC_RUNS (rounds of whole-process
 # timings, default 3 * RUNS).
 #
 # Copyright (C) 2026 The gdb-rseq authors.
@@ -25,7 +25,7 @@ set -eu
 : "${top_srcdir:?top_srcdir is not set (run through make bench)}"
 GDB=${GDB:-gdb}
 CC=${CC:-cc}
-RUNS=${RUNS:-5}
+RUNS=${RUNS:-9}
 LOADER=$top_builddir/gdb-rseq-uninstalled.py
 
 if test "$(uname -m)" != x86_64; then
@@ -349,12 +349,21 @@ nc_ext=$(get "$tmp/ext.txt" next_cs)
 np_stock=$(get "$tmp/stock.txt" next_plain)
 
 echo "step-bench: medians of $RUNS runs, $PROC_RUNS rounds for whole processes (GDB: $GDB)"
-printf '  %-52s %s / %s = %s (target <= 1.3)\n' \
+# Per run: each run of the extension is paired with the stock run made
+# just before it.
+column() { grep "^$2 " "$1" | cut -d' ' -f2 > "$1.$2"; }
+for k in stepi_plain stepi_many; do
+  column "$tmp/stock.txt" $k
+  column "$tmp/ext.txt" $k
+done
+printf '  %-52s %s / %s, per run %s (target <= 1.3)\n' \
   "stepi outside sections, extension / stock:" \
-  "$(us "$s_ext")" "$(us "$s_stock")" "$(ratio "$s_ext" "$s_stock")"
-printf '  %-52s %s / %s = %s\n' \
+  "$(us "$s_ext")" "$(us "$s_stock")" \
+  "$(paired "$tmp/ext.txt.stepi_plain" "$tmp/stock.txt.stepi_plain")"
+printf '  %-52s %s / %s, per run %s\n' \
   "  per step of one \"stepi 500\", extension / stock:" \
-  "$(us "$m_ext")" "$(us "$m_stock")" "$(ratio "$m_ext" "$m_stock")"
+  "$(us "$m_ext")" "$(us "$m_stock")" \
+  "$(paired "$tmp/ext.txt.stepi_many" "$tmp/stock.txt.stepi_many")"
 printf '  %-52s %s / %s = %s (target <= 5)\n' \
   "one stepi crossing a section / an ordinary stepi:" \
   "$(us "$c_ext")" "$(us "$a_ext")" "$(ratio "$c_ext" "$a_ext")"

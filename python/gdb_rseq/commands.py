@@ -21,6 +21,18 @@ import sys
 
 import gdb
 
+
+def _load(name):
+    """The package's module NAME, imported at its first use.  Commands
+    run at every step call this rather than `from . import NAME', which
+    goes through importlib's Python code each time."""
+    fullname = __package__ + "." + name
+    module = sys.modules.get(fullname)
+    if module is None:
+        __import__(fullname)
+        module = sys.modules[fullname]
+    return module
+
 # ---- prefixes -------------------------------------------------------------
 
 
@@ -182,8 +194,7 @@ them, e.g. through `info rseq threads'."""
                          gdb.COMPLETE_EXPRESSION, prefix=True)
 
     def invoke(self, arg, from_tty):
-        from . import listing
-        listing.info_rseq(arg)
+        _load("listing").info_rseq(arg)
 
 
 class InfoRseqThreads(gdb.Command):
@@ -207,8 +218,7 @@ still show it armed: the "Inside" column tells."""
                          gdb.COMPLETE_NONE)
 
     def invoke(self, arg, from_tty):
-        from . import listing
-        listing.info_rseq_threads(arg)
+        _load("listing").info_rseq_threads(arg)
 
 
 class MaintRseqCheck(gdb.Command):
@@ -225,8 +235,7 @@ match, declared exits that disassembly contradicts, ...)."""
                          gdb.COMPLETE_NONE)
 
     def invoke(self, arg, from_tty):
-        from . import listing
-        listing.maint_check(arg)
+        _load("listing").maint_check(arg)
 
 
 # ---- stepping -------------------------------------------------------------
@@ -250,8 +259,7 @@ See \"help set rseq step-mode\" for the other modes."""
         super().__init__("stepi", gdb.COMMAND_RUNNING)
 
     def invoke(self, arg, from_tty):
-        from . import stepper
-        stepper.instruction_step(arg, over_calls=False)
+        _load("stepper").instruction_step(arg, over_calls=False)
 
 
 class NextInstruction(gdb.Command):
@@ -266,8 +274,7 @@ natively to its return, whatever critical sections it executes."""
         super().__init__("nexti", gdb.COMMAND_RUNNING)
 
     def invoke(self, arg, from_tty):
-        from . import stepper
-        stepper.instruction_step(arg, over_calls=True)
+        _load("stepper").instruction_step(arg, over_calls=True)
 
 
 # The commands GDB steps internally, single-stepping through whatever
@@ -294,8 +301,7 @@ replaces gdb-rseq's and should run this command first."""
         # A command object, not a "python" line: the hook also runs for
         # the "continue" every stepi resumes through, and compiling a
         # line of Python each time would cost a fifth of a step.
-        from . import guards
-        guards.before_command(line_step=arg.strip() == "line-step")
+        _load("guards").before_command(line_step=arg.strip() == "line-step")
 
 
 def _define_hooks():
@@ -314,13 +320,10 @@ def _define_hooks():
 # guards.py, which then follows the breakpoints it was told about.  GDB's
 # own breakpoints (number <= 0) are none of its business.
 def _guards_for(bp, load):
-    name = __package__ + ".guards"
-    if name in sys.modules:
-        return sys.modules[name]
-    if load and bp.is_valid() and bp.number > 0:
-        from . import guards
-        return guards
-    return None
+    guards = sys.modules.get(__package__ + ".guards")
+    if guards is None and load and bp.is_valid() and bp.number > 0:
+        guards = _load("guards")
+    return guards
 
 
 def _on_breakpoint_created(bp):
