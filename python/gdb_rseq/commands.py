@@ -317,30 +317,27 @@ def _define_hooks():
 
 # User breakpoints matter from the first one set (a warning when it is
 # inside a section, software watchpoints arm the guards): that one loads
-# guards.py, which then follows the breakpoints it was told about.  GDB's
-# own breakpoints (number <= 0) are none of its business.
-def _guards_for(bp, load):
-    guards = sys.modules.get(__package__ + ".guards")
-    if guards is None and load and bp.is_valid() and bp.number > 0:
-        guards = _load("guards")
-    return guards
+# guards.py, which then follows the breakpoints it is told about.  GDB's
+# own breakpoints and the extension's (number <= 0) are none of its
+# business, and the stepping commands change theirs at every step.
+def _user_breakpoint(bp):
+    return bp.is_valid() and bp.number > 0
 
 
 def _on_breakpoint_created(bp):
-    guards = _guards_for(bp, True)
-    if guards is not None:
-        guards.breakpoint_created(bp)
+    if _user_breakpoint(bp):
+        _load("guards").breakpoint_created(bp)
 
 
 def _on_breakpoint_modified(bp):
-    guards = _guards_for(bp, True)
-    if guards is not None:
-        guards.breakpoint_modified(bp)
+    if _user_breakpoint(bp):
+        _load("guards").breakpoint_modified(bp)
 
 
 def _on_breakpoint_deleted(bp):
-    guards = _guards_for(bp, False)
-    if guards is not None:
+    # A temporary breakpoint may be invalid already.
+    guards = sys.modules.get(__package__ + ".guards")
+    if guards is not None and (not bp.is_valid() or bp.number > 0):
         guards.breakpoint_deleted(bp)
 
 

@@ -24,6 +24,7 @@ exiting leaves nothing behind.
 import gdb
 
 from . import safepass
+from .target import thread_pc
 
 _stop_events = []
 
@@ -263,35 +264,6 @@ class _ResumePCClear:
             if bp.is_valid():
                 bp.enabled = True
         return False
-
-
-# ((pid, connection), the reader of a thread's PC there, or None).
-_pc_reader = (None, None)
-
-
-def thread_pc(tid):
-    """The PC of the stopped thread TID of the selected inferior, cheaply:
-    straight from the kernel for a native inferior, else through $pc
-    (which makes GDB build frame #0)."""
-    global _pc_reader
-    inferior = gdb.selected_inferior()
-    pid = (inferior.pid, inferior.connection_num)
-    if _pc_reader[0] != pid:
-        reader = None
-        if safepass.is_native():
-            try:
-                import _gdb_rseq
-                if _gdb_rseq.thread_pc(tid) is not None:
-                    reader = _gdb_rseq.thread_pc
-            except (ImportError, AttributeError, OSError):
-                pass
-        _pc_reader = (pid, reader)
-    if _pc_reader[1] is not None:
-        try:
-            return _pc_reader[1](tid)
-        except OSError:
-            pass
-    return int(gdb.parse_and_eval("$pc"))
 
 
 def _resume(thread, own_numbers, want_hit=True):

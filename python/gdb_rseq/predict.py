@@ -19,6 +19,8 @@ import re
 
 import gdb
 
+from . import target
+
 # Instruction kinds.
 PLAIN = "plain"        # falls through
 JUMP = "jump"          # unconditional branch
@@ -123,7 +125,9 @@ def _x86(pc, asm, length, ptr_size):
             return Successors(pc, length, kind, (fall, target), dynamic)
         return Successors(pc, length, kind, (target,), dynamic)
     if mnemonic in ("syscall", "sysenter"):
-        return Successors(pc, length, PLAIN, (fall,))
+        # The kernel returns after it, except when the call moves the PC
+        # itself (rt_sigreturn, execve): known for this execution only.
+        return Successors(pc, length, PLAIN, (fall,), dynamic=True)
     if mnemonic in ("int", "int3", "ud2", "hlt", "xbegin", "xabort", "into"):
         # A trap or a transaction abort: the kernel decides.
         return Successors(pc, length, COND, None)
@@ -200,21 +204,21 @@ class _Cache:
 
     def get(self, arch, pc):
         hit = self.entries.get(pc)
-        inferior = gdb.selected_inferior()
         if hit is not None:
             raw, succ = hit
-            try:
-                if inferior.read_memory(pc, len(raw)).tobytes() == raw:
-                    return succ
-            except gdb.MemoryError:
-                pass
+            # Read from the process itself when native: a breakpoint
+            # inserted there then differs, and the instruction is decoded
+            # again through GDB, which shows what it replaced.
+            if target.read_memory(pc, len(raw)) == raw:
+                return succ
             del self.entries[pc]
         succ = _decode(arch, pc)
         if not succ.dynamic:
             if len(self.entries) >= self.LIMIT:
                 self.entries.clear()
             try:
-                raw = inferior.read_memory(pc, succ.length).tobytes()
+                raw = gdb.selected_inferior().read_memory(
+                    pc, succ.length).tobytes()
             except gdb.MemoryError:
                 return succ
             self.entries[pc] = (raw, succ)

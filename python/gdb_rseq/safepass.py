@@ -34,6 +34,7 @@ import gdb
 
 from . import log
 from . import registry
+from . import target
 from . import threads
 
 
@@ -73,15 +74,6 @@ def _setaffinity(tid, cpus):
         native.sched_setaffinity(tid, set(cpus))
     else:
         os.sched_setaffinity(tid, set(cpus))
-
-
-def is_native(inferior=None):
-    """True when affinity system calls reach the inferior's threads."""
-    inferior = inferior or gdb.selected_inferior()
-    conn = getattr(inferior, "connection", None)
-    if conn is not None:
-        return conn.type == "native"
-    return inferior.connection_num == 1 and inferior.pid > 0
 
 
 def _apply_affinities(inferior):
@@ -162,8 +154,9 @@ class SafePass:
         if self.saved_rseq_cs:
             threads.write_rseq_cs(self.thread, 0)
         _active[self.num] = self
+        _follow_resumes()
         _hold_others()
-        if is_native(self.inferior):
+        if target.is_native(self.inferior):
             st = threads.state(self.thread)
             if st.cpu_id is not None and st.cpu_id >= 0:
                 self.cpu = st.cpu_id
@@ -230,7 +223,7 @@ class CommandPin:
     def __init__(self, thread):
         self.tid = None
         self.mask = None
-        if thread is None or not is_native(thread.inferior):
+        if thread is None or not target.is_native(thread.inferior):
             return
         try:
             cpu = threads.state(thread).cpu_id
@@ -320,6 +313,7 @@ def _on_stop(event):
         thread = event.inferior_thread or gdb.selected_thread()
         if thread is not None:
             _signalled.add(thread.global_num)
+            _follow_resumes()
     if not _active:
         return
     for p in list(_active.values()):
@@ -343,9 +337,11 @@ def _on_stop(event):
 def _on_exited(event):
     # The threads are gone, and their affinities with them.
     _active.clear()
+    _signalled.clear()
     _original.clear()
     _set_by_us.clear()
     _release_others()
+    _follow_resumes()
 
 
 # Set by the instruction-step commands around their own resumes: an
@@ -388,12 +384,27 @@ def _on_cont(event):
     rest (MI's -exec-continue runs no hook), though by now the threads
     are running: rseq_cs cannot be re-armed, only affinities given back."""
     _signalled.clear()
-    if own_resume:
-        return
-    if _active:
+    if not own_resume and _active:
         end_all(restore_rseq_cs=True)
+    _follow_resumes()
+
+
+_following_resumes = False
+
+
+def _follow_resumes():
+    """Listen to resumes while there is something to forget at one (a
+    signal noted, a pass made): otherwise GDB would build an event for
+    each instruction a stepping command executes."""
+    global _following_resumes
+    want = bool(_signalled or _active)
+    if want != _following_resumes:
+        _following_resumes = want
+        if want:
+            gdb.events.cont.connect(_on_cont)
+        else:
+            gdb.events.cont.disconnect(_on_cont)
 
 
 gdb.events.stop.connect(_on_stop)
 gdb.events.exited.connect(_on_exited)
-gdb.events.cont.connect(_on_cont)

@@ -17,12 +17,13 @@ import bisect
 
 import gdb
 
+from . import commands
 from . import log
 from . import nativerun
 from . import predict
 from . import registry
 from . import safepass
-from . import commands
+from . import target
 from .commands import ATOMIC, INSIDE, OFF
 
 
@@ -163,17 +164,26 @@ class _PlainStep:
     it stays in its function (and inlined function instance), which the
     block tables tell.  Code without them has its frames compared."""
 
-    __slots__ = ("tid", "kind", "key")
+    __slots__ = ("tid", "pred", "key")
 
-    def __init__(self, thread, kind, key):
+    def __init__(self, thread, pred, key):
         self.tid = thread.ptid[1]
-        self.kind = kind
+        self.pred = pred
         self.key = key
 
     def print_end(self):
-        pc = nativerun.thread_pc(self.tid)
-        same = (self.kind not in (predict.CALL, predict.RET)
-                and _code_key(pc) == self.key)
+        # The step was ours: the thread is at one of the predicted
+        # successors.  When they all are in the function it started in,
+        # where exactly does not matter, and it is not read.
+        pred = self.pred
+        same = pred.kind not in (predict.CALL, predict.RET)
+        pc = None
+        if same and pred.targets and not pred.dynamic:
+            if all(_code_key(t) == self.key for t in pred.targets):
+                pc = pred.targets[0]
+        if pc is None:
+            pc = target.thread_pc(self.tid)
+            same = same and _code_key(pc) == self.key
         _print_location(same, gdb.parameter("print frame-info"),
                         symtab=same and _has_lines(self.key, pc))
 
@@ -284,7 +294,7 @@ def _plan(thread, over_calls):
     decoded.)"""
     arch = gdb.selected_inferior().architecture()
     careful = over_calls or bool(_index.starts)
-    plan = _Plan(nativerun.thread_pc(thread.ptid[1]), arch, over_calls,
+    plan = _Plan(target.thread_pc(thread.ptid[1]), arch, over_calls,
                  careful or nativerun.others_running(thread))
     if careful:
         plan.check = (lambda pc: not _Plan(pc, arch, over_calls).plain)
@@ -467,7 +477,7 @@ def _start_of_step(thread, mode, over_calls):
     if pred is None:
         pred = predict.successors(gdb.selected_inferior().architecture(),
                                   plan.pc)
-    return _PlainStep(thread, pred.kind, key), plan
+    return _PlainStep(thread, pred, key), plan
 
 
 def _report(out, start):

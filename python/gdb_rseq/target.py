@@ -1,7 +1,10 @@
 # SPDX-License-Identifier: LGPL-2.1-or-later
 """Facts about the selected inferior's target that several modules need:
 its architecture's name, its byte order, the abort signature its threads
-use."""
+use, whether it is a native process; and, for a native one, its threads'
+PC and its memory read straight from the kernel."""
+
+import os
 
 import gdb
 
@@ -57,3 +60,104 @@ def abort_signature():
     if signature is None:
         signature = _DEFAULT_SIGNATURES.get(arch_name())
     return signature
+
+
+def is_native(inferior=None):
+    """Whether INFERIOR (default: the selected one) is a process of this
+    machine that GDB debugs with ptrace: then system calls reach it."""
+    inferior = inferior or gdb.selected_inferior()
+    conn = getattr(inferior, "connection", None)
+    if conn is not None:
+        return conn.type == "native"
+    # GDB < 12: assume native when live.
+    return inferior.connection_num == 1 and inferior.pid > 0
+
+
+class _Native:
+    """The kernel's view of the selected inferior's process, when it is
+    native: the stepping commands read the PC and the next instruction at
+    every step, and through GDB those cost more than the system call ($pc
+    builds frame #0; a memory read goes down the target stack).
+
+    Kept per (pid, connection) and dropped when objfiles change: a
+    /proc/PID/mem descriptor opened before an exec reads nothing after
+    it."""
+
+    def __init__(self):
+        self.key = None
+        self.pc_reader = None   # None: not known yet; False: none
+        self.mem = None
+
+    def _current(self):
+        inferior = gdb.selected_inferior()
+        key = (inferior.pid, inferior.connection_num)
+        if key != self.key:
+            self.forget()
+            self.key = key
+            self.native = inferior.pid > 0 and is_native(inferior)
+        return inferior
+
+    def thread_pc(self, tid):
+        self._current()
+        if self.pc_reader is None:
+            self.pc_reader = False
+            if self.native:
+                try:
+                    import _gdb_rseq
+                    if _gdb_rseq.thread_pc(tid) is not None:
+                        self.pc_reader = _gdb_rseq.thread_pc
+                except (ImportError, AttributeError, OSError):
+                    pass
+        if self.pc_reader:
+            try:
+                return self.pc_reader(tid)
+            except OSError:
+                pass
+        return int(gdb.parse_and_eval("$pc"))
+
+    def read(self, addr, length):
+        inferior = self._current()
+        if self.native and self.mem is None:
+            try:
+                self.mem = os.open("/proc/%d/mem" % inferior.pid,
+                                   os.O_RDONLY | os.O_CLOEXEC)
+            except OSError:
+                self.native = False
+        if self.mem is not None:
+            try:
+                data = os.pread(self.mem, length, addr)
+                if len(data) == length:
+                    return data
+            except OSError:
+                pass
+        try:
+            return inferior.read_memory(addr, length).tobytes()
+        except gdb.MemoryError:
+            return None
+
+    def forget(self, event=None):
+        if self.mem is not None:
+            os.close(self.mem)
+        self.key = None
+        self.pc_reader = None
+        self.mem = None
+
+
+_native = _Native()
+gdb.events.exited.connect(_native.forget)
+gdb.events.new_objfile.connect(_native.forget)
+gdb.events.clear_objfiles.connect(_native.forget)
+
+
+def thread_pc(tid):
+    """The PC of the stopped thread TID of the selected inferior: from
+    the kernel for a native inferior, else through $pc."""
+    return _native.thread_pc(tid)
+
+
+def read_memory(addr, length):
+    """LENGTH bytes of the selected inferior's memory at ADDR, or None
+    when they cannot be read.  For a native inferior they come from the
+    process itself, without GDB's view of it: a breakpoint GDB has
+    inserted there shows as the breakpoint instruction."""
+    return _native.read(addr, length)

@@ -24,6 +24,7 @@ import gdb
 import _gdb_rseq
 
 from . import registry as _registry
+from . import target
 
 # struct and target are imported by the functions that read or write a
 # struct rseq: nothing at start-up needs them, and gdb-rseq's start-up is
@@ -96,14 +97,6 @@ def _tid(thread):
     return thread.ptid[1] or thread.ptid[0]
 
 
-def _is_native(inferior):
-    try:
-        conn = inferior.connection
-        return conn is not None and conn.type == "native"
-    except AttributeError:      # GDB < 12: assume native when live
-        return inferior.pid != 0
-
-
 @contextlib.contextmanager
 def _selected(thread):
     """Make THREAD the selected thread for the block, then put back the
@@ -171,7 +164,7 @@ def _lookup_area(thread):
     if hit is not None:
         return hit
     result = None
-    if inf.pid and _is_native(inf):
+    if inf.pid and target.is_native(inf):
         try:
             ptr, _size, sig, _flags = _gdb_rseq.rseq_configuration(
                 _tid(thread))
