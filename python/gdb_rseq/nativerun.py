@@ -26,15 +26,30 @@ import gdb
 from . import safepass
 from .target import thread_pc
 
-_stop_events = []
+class _Stops:
+    """What our own resume saw: its last stop event, whether the
+    inferior exited."""
+
+    def __init__(self):
+        self.last = None
+        self.exited = False
+        self.seen = False
+
+    def reset(self):
+        self.last = None
+        self.exited = self.seen = False
+
+
+_stops = _Stops()
 
 
 def _on_stop(event):
-    _stop_events.append(event)
+    _stops.last = event
+    _stops.seen = True
 
 
 def _on_exited(event):
-    _stop_events.append(event)
+    _stops.exited = _stops.seen = True
 
 
 gdb.events.stop.connect(_on_stop)
@@ -269,25 +284,27 @@ class _ResumePCClear:
 def _resume(thread, own_numbers, want_hit=True):
     """`continue` the thread; return an Outcome (with the PC it stopped
     at when WANT_HIT and the stop was ours)."""
-    del _stop_events[:]
+    _stops.reset()
     output = ""
     safepass.own_resume = True
     try:
         output = gdb.execute("continue", to_string=True)
     except gdb.error as e:
         # "The program is not being run." and friends: not a stop.
-        if not _stop_events:
+        if not _stops.seen:
             raise
         output = str(e)
     finally:
         safepass.own_resume = False
-    exited = any(isinstance(e, gdb.ExitedEvent) for e in _stop_events)
-    if exited or not thread.is_valid():
+    if _stops.exited or not thread.is_valid():
         return Outcome(False, output, True, None)
-    last = _stop_events[-1] if _stop_events else None
-    ours = (isinstance(last, gdb.BreakpointEvent)
-            and all(b.is_valid() and b.number in own_numbers
-                    for b in last.breakpoints))
+    last = _stops.last
+    ours = isinstance(last, gdb.BreakpointEvent)
+    if ours:
+        for b in last.breakpoints:
+            if not (b.is_valid() and b.number in own_numbers):
+                ours = False
+                break
     hit = thread_pc(thread.ptid[1]) if ours and want_hit else None
     return Outcome(ours, output, False, hit)
 
