@@ -85,6 +85,7 @@ class _Native:
 
     def __init__(self):
         self.key = None
+        self.native = False
         self.pc_reader = None   # None: not known yet; False: none
         self.mem = None
 
