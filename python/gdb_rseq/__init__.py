@@ -20,10 +20,9 @@ def __getattr__(name):
     if name.startswith("_"):
         raise AttributeError(name)
     try:
-        __import__(__name__ + "." + name)
+        return commands._load(name)
     except ModuleNotFoundError as e:
         if e.name != __name__ + "." + name:
             raise
         raise AttributeError("module %r has no attribute %r"
                              % (__name__, name)) from None
-    return globals()[name]

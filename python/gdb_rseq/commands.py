@@ -33,6 +33,7 @@ def _load(name):
         module = sys.modules[fullname]
     return module
 
+
 # ---- prefixes -------------------------------------------------------------
 
 

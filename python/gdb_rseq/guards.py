@@ -360,16 +360,20 @@ def _check_inside_breakpoints(event=None, going=None):
     _no_displaced.want("breakpoint inside", inside)
 
 
+# commands.py calls these for user breakpoints only, valid ones except
+# for a deletion.
+
+
 def breakpoint_created(bp):
     breakpoint_modified(bp)
     _warn_inside(bp)
-    _check_inside_breakpoints()
 
 
 def breakpoint_modified(bp):
-    if bp.is_valid() and bp.type == gdb.BP_WATCHPOINT and bp.number > 0:
+    # A watchpoint has no location inside a section.
+    if bp.type == gdb.BP_WATCHPOINT:
         guards.watchpoints_changed()
-    elif bp.is_valid() and bp.number > 0:
+    else:
         _check_inside_breakpoints()
 
 

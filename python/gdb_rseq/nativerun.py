@@ -31,13 +31,11 @@ class _Stops:
     inferior exited."""
 
     def __init__(self):
-        self.last = None
-        self.exited = False
-        self.seen = False
+        self.reset()
 
     def reset(self):
         self.last = None
-        self.exited = self.seen = False
+        self.exited = False
 
 
 _stops = _Stops()
@@ -45,11 +43,10 @@ _stops = _Stops()
 
 def _on_stop(event):
     _stops.last = event
-    _stops.seen = True
 
 
 def _on_exited(event):
-    _stops.exited = _stops.seen = True
+    _stops.exited = True
 
 
 gdb.events.stop.connect(_on_stop)
@@ -291,7 +288,7 @@ def _resume(thread, own_numbers, want_hit=True):
         output = gdb.execute("continue", to_string=True)
     except gdb.error as e:
         # "The program is not being run." and friends: not a stop.
-        if not _stops.seen:
+        if _stops.last is None and not _stops.exited:
             raise
         output = str(e)
     finally:
