@@ -400,17 +400,21 @@ declared_to_handle(struct reader *r)
 int
 rd_merge_exits(struct reader *r, size_t ndeclared)
 {
-	const struct exit_tmp *a = r->ex, *ae = r->ex + ndeclared;
-	const struct exit_tmp *b = ae, *be = r->ex + r->nex;
+	const struct exit_tmp *a, *ae, *b, *be;
 	struct last_exit last = { 0 };
 	rseqelf *h = r->h;
 
+	/* Before any arithmetic on r->ex: it is NULL when there are no
+	   exits, and NULL + 0 is undefined too.  */
 	if (r->nex == 0)
 		return 0;
 	if (r->nex == ndeclared) {
 		declared_to_handle(r);
 		return 0;
 	}
+	a = r->ex;
+	ae = b = r->ex + ndeclared;
+	be = r->ex + r->nex;
 	sort_exits(r->ex + ndeclared, r->nex - ndeclared);
 	h->exits = malloc(r->nex * sizeof *h->exits);
 	if (h->exits == NULL)
