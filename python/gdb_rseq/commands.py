@@ -321,6 +321,10 @@ def _define_hooks():
 # guards.py, which then follows the breakpoints it is told about.  GDB's
 # own breakpoints and the extension's (number <= 0) are none of its
 # business, and the stepping commands change theirs at every step.
+# GDB sends these events from inside its own work on the breakpoint
+# list (GDB 16's "watch" asserts that nothing was added after the new
+# watchpoint): guards.py only notes the change there, and creates or
+# deletes its guards later, at a resume or at the prompt.
 def _user_breakpoint(bp):
     return bp.is_valid() and bp.number > 0
 

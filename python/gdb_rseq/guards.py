@@ -19,15 +19,42 @@ It always answers "do not stop", so the command's semantics are GDB's.
 Other threads reaching a guard are stepped over it in place and keep
 the kernel's protection.
 
-Guards are armed by pre-hooks of those commands (``hook-next`` and so
-on, running ``maintenance rseq prepare-resume``: commands.py defines
-them and loads this module at their first run) and disarmed at the
-command's final stop; for software watchpoints they stay armed while an
-enabled one exists.  The pre-hooks, and that of ``continue``, also send
-threads stopped inside a section to its abort handler.  A plain
-``continue`` runs with no guard inserted: the extension costs nothing
-there.  A user's own hook for one of these commands replaces gdb-rseq's
-(GDB keeps one per command) and should run that maintenance command.
+Guards for a line step are armed by pre-hooks of those commands
+(``hook-next`` and so on, running ``maintenance rseq prepare-resume``:
+commands.py defines them and loads this module at their first run) and
+disarmed at the command's final stop.  The pre-hooks, and that of
+``continue``, also send threads stopped inside a section to its abort
+handler.  A user's own hook for one of these commands replaces
+gdb-rseq's (GDB keeps one per command) and should run that maintenance
+command.
+
+Guards for software watchpoints are there whenever the inferior resumes
+while an enabled one exists, and only then: a plain ``continue`` runs
+with no guard inserted, and the extension costs nothing there.  GDB's
+breakpoint events (created, modified, deleted) only mark the set of
+watchpoints as changed.  Nothing here creates or deletes a breakpoint
+from inside them: GDB sends them from the middle of its own work on
+the breakpoint list.  GDB 16 and later assert in ``watch`` that the new
+watchpoint is still the last breakpoint after its creation event
+(watch_command_1), and GDB 13 crashes when breakpoints go while
+``delete`` or ``disable`` walks the list.  ``gdb.post_event`` is no
+way out either: a posted callback may run in the middle of a
+synchronous command.  The guards follow the change at the next of
+these points, all of them outside any walk of the breakpoint list
+(checked on GDB 13.1, 16.3 and 18.1):
+
+- the resuming pre-hooks, before the command starts;
+- ``gdb.events.cont``, which GDB sends from ``proceed`` once per
+  resuming command, before it inserts breakpoints and before it
+  decides how to step threads over them, so guards made there take
+  part in that resume.  This covers what runs no hook: MI's
+  ``-exec-continue``, ``run``, ``jump``, ``signal``.  It is listened
+  to only while something changed or a software watchpoint exists:
+  the instruction steps resume through ``continue`` too, and an event
+  for each of them would cost every ``stepi``;
+- ``gdb.events.before_prompt``, once, after a change, so that the
+  guards go as soon as the last software watchpoint does.  MI shows
+  no prompt; there the next resume does it.
 """
 
 import sys
@@ -137,6 +164,21 @@ def _command_scope():
     return tuple(sorted(set(ranges)))
 
 
+def _software_watchpoint():
+    """Whether an enabled user watchpoint is a software one.  GDB's own
+    and the extension's (number <= 0: the instruction step's $pc
+    watchpoint) are left out."""
+    # With "set can-use-hw-watchpoints 0" given after a hardware
+    # watchpoint was set, GDB downgrades it to software when it next
+    # inserts breakpoints, inside the resume and with no event.
+    types = (gdb.BP_WATCHPOINT,)
+    if not gdb.parameter("can-use-hw-watchpoints"):
+        types = (gdb.BP_WATCHPOINT, gdb.BP_HARDWARE_WATCHPOINT)
+    return any(bp.is_valid() and bp.number > 0
+               and bp.type in types and bp.enabled
+               for bp in gdb.breakpoints())
+
+
 class _Guards:
     """The guard breakpoints: built from the registry's sections when
     armed -- for a line step those in the functions on the stack, for
@@ -148,6 +190,8 @@ class _Guards:
         self.key = None
         self.for_command = False
         self.for_watchpoints = False
+        # The user's breakpoints changed since the last sync().
+        self.dirty = False
         self.pin = None
         self.thread_num = None
         self.scope = None
@@ -231,22 +275,33 @@ class _Guards:
             self.for_command = False
             self._update()
 
-    def watchpoints_changed(self, going=None):
-        sw = any(bp.is_valid() and bp != going
-                 and bp.type == gdb.BP_WATCHPOINT and bp.enabled
-                 and bp.number > 0
-                 for bp in gdb.breakpoints())
-        if sw == self.for_watchpoints:
-            return
-        self.for_watchpoints = sw
-        if sw:
+    def changed(self):
+        """A user breakpoint was created, modified or deleted.  Called
+        from GDB's breakpoint events, where no breakpoint may be created
+        or deleted (see the module's comment): only noted, for sync()."""
+        if not self.dirty:
+            self.dirty = True
+            _follow_events()
+
+    def sync(self, recheck=False):
+        """Make the guards and the displaced-stepping setting follow the
+        user's breakpoints.  Run where GDB walks no breakpoint list: the
+        resuming pre-hooks (with RECHECK: "set can-use-hw-watchpoints"
+        sends no event), a resume (gdb.events.cont) and the prompt."""
+        if self.dirty or recheck:
+            self.dirty = False
+            self.for_watchpoints = _software_watchpoint()
+            _check_inside_breakpoints()
+        if self.for_watchpoints:
+            # Also rebuilt when the sections moved (a library came, the
+            # program was started again).  Without a process the
+            # addresses are not known yet: the resume that starts one
+            # builds them.
             if gdb.selected_inferior().pid:
                 self._update()
-        else:
-            # Called from GDB's breakpoint observers: deleting other
-            # breakpoints while "delete" or "disable" walks the list
-            # crashes GDB 13, so the guards go once that is over.
-            gdb.post_event(self._update)
+        elif self.bps and not self.for_command:
+            self._update()
+        _follow_events()
 
     def _restore_settings(self):
         if self.pin is not None:
@@ -256,7 +311,8 @@ class _Guards:
         self.thread_num = None
 
     def forget(self):
-        # The inferior is gone; breakpoint addresses are stale.
+        # The inferior is gone; breakpoint addresses are stale.  Software
+        # watchpoints' guards are built again when it is started again.
         self._restore_settings()
         self.for_command = False
         self._delete()
@@ -266,6 +322,34 @@ class _Guards:
 
 
 guards = _Guards()
+
+
+def _on_cont(event):
+    guards.sync()
+
+
+def _on_before_prompt():
+    guards.sync()
+
+
+_following = {"cont": False, "before_prompt": False}
+
+
+def _follow_events():
+    """Listen to resumes while the user's breakpoints changed or a
+    software watchpoint exists, and to the prompt while they changed:
+    the instruction steps resume through "continue" and show a prompt,
+    and an event for each would cost every stepi."""
+    for name, handler, want in (
+            ("cont", _on_cont, guards.dirty or guards.for_watchpoints),
+            ("before_prompt", _on_before_prompt, guards.dirty)):
+        if want != _following[name]:
+            _following[name] = want
+            events = getattr(gdb.events, name)
+            if want:
+                events.connect(handler)
+            else:
+                events.disconnect(handler)
 
 
 def before_command(line_step=True):
@@ -281,6 +365,7 @@ def before_command(line_step=True):
     if safepass.own_resume:
         # The instruction-step commands resume through "continue".
         return
+    guards.sync(recheck=True)
     # The step watchpoint exists once an instruction step loaded the
     # step engine.
     engine = sys.modules.get(__package__ + ".nativerun")
@@ -347,41 +432,35 @@ def _warn_inside(bp):
 _checked_generation = None
 
 
-def _check_inside_breakpoints(event=None, going=None):
+def _check_inside_breakpoints(event=None):
     """Displaced stepping off while a user breakpoint is inside a section
-    (see _NoDisplaced).  Run when breakpoints change, and at a stop when
-    the set of sections changed (they move when a program starts)."""
+    (see _NoDisplaced).  Run when breakpoints changed (guards.sync), and
+    at a stop when the set of sections changed (they move when a program
+    starts)."""
     global _checked_generation
     if event is not None and _checked_generation == registry.generation:
         return
     _checked_generation = registry.generation
-    inside = any(bp is not going and _inside_locations(bp)
-                 for bp in gdb.breakpoints())
+    inside = any(_inside_locations(bp) for bp in gdb.breakpoints())
     _no_displaced.want("breakpoint inside", inside)
 
 
-# commands.py calls these for user breakpoints only, valid ones except
-# for a deletion.
+# commands.py calls these from GDB's breakpoint events, for user
+# breakpoints only (valid ones, except for a deletion).  They note the
+# change and nothing more: see the module's comment.
 
 
 def breakpoint_created(bp):
-    breakpoint_modified(bp)
+    guards.changed()
     _warn_inside(bp)
 
 
 def breakpoint_modified(bp):
-    # A watchpoint has no location inside a section.
-    if bp.type == gdb.BP_WATCHPOINT:
-        guards.watchpoints_changed()
-    else:
-        _check_inside_breakpoints()
+    guards.changed()
 
 
 def breakpoint_deleted(bp):
-    # BP is still listed while it is being deleted; a temporary one may
-    # already be invalid.
-    guards.watchpoints_changed(going=bp)
-    _check_inside_breakpoints(going=bp)
+    guards.changed()
 
 
 # commands.py passes on breakpoint events; the stops and exits are this
@@ -390,5 +469,4 @@ gdb.events.stop.connect(_on_stop)
 gdb.events.exited.connect(_on_exited)
 # Breakpoints set before this module was loaded (before gdb-rseq was).
 if any(bp.number > 0 for bp in gdb.breakpoints()):
-    guards.watchpoints_changed()
-    _check_inside_breakpoints()
+    guards.changed()
