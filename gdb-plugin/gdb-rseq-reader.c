@@ -313,12 +313,16 @@ diag_to_python (const struct rseqelf_diag *d)
 /* ------------------------------------------------------------------ */
 /* The critical sections of a file, as a sequence that builds each record
    when asked for it: a file may have 100k of them and GDB only ever looks
-   at a few, so loading costs the reader's time plus two lists of ints.
+   at a few.  Lookups by address bisect the reader's own sorted array, so
+   loading a file costs the reader's time and no Python object per c.s.
    The sequence owns the reader's handle.  */
 
 struct cs_list {
 	PyObject_HEAD
 	rseqelf *h;
+	/* The longest c.s.: how far back from an address a c.s. that holds
+	   it may start, when ranges overlap (duplicated descriptors).  */
+	uint64_t max_len;
 };
 
 static PyTypeObject *cs_list_type;
@@ -353,47 +357,109 @@ cs_list_item (PyObject *self, Py_ssize_t i)
 	return cs_to_python (rseqelf_cs_at (h, (size_t) i));
 }
 
-/* One address per c.s., in table order (sorted by start).  */
+/* ARG as a 64-bit address in *ADDR: 0 when it is one, -1 when it is below
+   0 and 1 when above 2**64-1 (callers relocate addresses by a bias, and a
+   run-time address minus a bias can fall outside), -2 on error.  */
+static int
+arg_address (PyObject *arg, uint64_t *addr)
+{
+	int overflow;
+	long long v;
+
+	if (!PyLong_Check (arg)) {
+		PyErr_SetString (PyExc_TypeError, "address must be an int");
+		return -2;
+	}
+	v = PyLong_AsLongLongAndOverflow (arg, &overflow);
+	if (v == -1 && PyErr_Occurred ())
+		return -2;
+	if (overflow < 0 || (overflow == 0 && v < 0))
+		return -1;
+	if (overflow == 0) {
+		*addr = (uint64_t) v;
+		return 0;
+	}
+	/* Above 2**63-1.  */
+	*addr = PyLong_AsUnsignedLongLong (arg);
+	if (*addr == (uint64_t) -1 && PyErr_Occurred ()) {
+		if (!PyErr_ExceptionMatches (PyExc_OverflowError))
+			return -2;
+		PyErr_Clear ();
+		return 1;
+	}
+	return 0;
+}
+
+/* The number of c.s. starting below ADDR.  */
+static size_t
+lower_bound (const rseqelf *h, uint64_t addr)
+{
+	size_t lo = 0, hi = rseqelf_cs_count (h);
+
+	while (lo < hi) {
+		size_t mid = lo + (hi - lo) / 2;
+
+		if (rseqelf_cs_at (h, mid)->start_ip < addr)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	return lo;
+}
+
 static PyObject *
-cs_list_column (PyObject *self, int post_commit)
+cs_list_bisect (PyObject *self, PyObject *arg)
 {
 	const rseqelf *h = ((struct cs_list *) self)->h;
-	size_t n = rseqelf_cs_count (h);
-	PyObject *list = PyList_New ((Py_ssize_t) n);
+	uint64_t addr = 0;
 
-	for (size_t i = 0; list != NULL && i < n; i++) {
-		const struct rseqelf_cs *cs = rseqelf_cs_at (h, i);
-		PyObject *v = PyLong_FromUnsignedLongLong (
-			post_commit ? cs->post_commit_ip : cs->start_ip);
-		if (v == NULL) {
-			Py_CLEAR (list);
-			break;
-		}
-		PyList_SetItem (list, (Py_ssize_t) i, v);
+	switch (arg_address (arg, &addr)) {
+	case -2:
+		return NULL;
+	case -1:
+		return PyLong_FromLong (0);
+	case 1:
+		return PyLong_FromSize_t (rseqelf_cs_count (h));
 	}
-	return list;
+	return PyLong_FromSize_t (lower_bound (h, addr));
 }
 
 static PyObject *
-cs_list_start_ips (PyObject *self, PyObject *unused)
+cs_list_find (PyObject *self, PyObject *arg)
 {
-	(void) unused;
-	return cs_list_column (self, 0);
-}
+	const struct cs_list *l = (const struct cs_list *) self;
+	uint64_t addr = 0;
+	size_t i;
 
-static PyObject *
-cs_list_post_commit_ips (PyObject *self, PyObject *unused)
-{
-	(void) unused;
-	return cs_list_column (self, 1);
+	switch (arg_address (arg, &addr)) {
+	case -2:
+		return NULL;
+	case -1:
+	case 1:
+		Py_RETURN_NONE;
+	}
+	/* The c.s. starting at or below ADDR, the latest first.  */
+	i = addr == UINT64_MAX ? rseqelf_cs_count (l->h)
+			       : lower_bound (l->h, addr + 1);
+	while (i-- > 0) {
+		const struct rseqelf_cs *cs = rseqelf_cs_at (l->h, i);
+
+		if (addr - cs->start_ip >= l->max_len)
+			break;
+		if (addr < cs->post_commit_ip)
+			return PyLong_FromSize_t (i);
+	}
+	Py_RETURN_NONE;
 }
 
 static PyMethodDef cs_list_methods[] = {
-	{ "start_ips", cs_list_start_ips, METH_NOARGS,
-	  "start_ips() -> list of every c.s.'s start_ip, in order." },
-	{ "post_commit_ips", cs_list_post_commit_ips, METH_NOARGS,
-	  "post_commit_ips() -> list of every c.s.'s post_commit_ip, in "
-	  "order." },
+	{ "find", cs_list_find, METH_O,
+	  "find(addr) -> index of the c.s. whose [start_ip, post_commit_ip)\n"
+	  "holds file address ADDR (the one starting latest, when several\n"
+	  "do), or None." },
+	{ "bisect", cs_list_bisect, METH_O,
+	  "bisect(addr) -> the number of c.s. starting below file address\n"
+	  "ADDR: the index of the first one starting at or above it." },
 	{ NULL, NULL, 0, NULL },
 };
 
@@ -449,6 +515,14 @@ tables_to_python (rseqelf *h, int derive)
 		return NULL;
 	}
 	sections->h = h;
+	sections->max_len = 0;
+	for (size_t i = 0; i < rseqelf_cs_count (h); i++) {
+		const struct rseqelf_cs *cs = rseqelf_cs_at (h, i);
+
+		if (cs->post_commit_ip > cs->start_ip
+		    && cs->post_commit_ip - cs->start_ip > sections->max_len)
+			sections->max_len = cs->post_commit_ip - cs->start_ip;
+	}
 	diags = PyList_New ((Py_ssize_t) ndiag);
 	if (diags == NULL)
 		goto fail;

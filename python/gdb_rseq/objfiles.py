@@ -14,6 +14,7 @@ headers.  Tables keep the file's own addresses; the registry applies the
 bias.
 """
 
+import bisect
 import collections
 import operator
 import os
@@ -22,6 +23,7 @@ import struct
 
 import gdb
 
+from . import compat
 from . import log
 from . import target
 
@@ -47,10 +49,11 @@ class Tables:
     """An objfile's c.s. in the file's own address space.
 
 raw: sorted by start_ip, each with the fields of _gdb_rseq.CriticalSection
-(exits not derived yet).  source: the table section ("... (memory)" when
-read from memory), None when there is none.  ref_section, ref_addr: a
-section to measure the load bias by and its address in the file (None:
-the file is not relocated).  diagnostics: the reader's findings.  path:
+(exits not derived yet), looked up with find and bisect (a
+_gdb_rseq.CriticalSections, or a _RawTable).  source: the table section
+("... (memory)" when read from memory), None when there is none.
+ref_section, ref_addr: a section to measure the load bias by and its
+address in the file (None: the file is not relocated).  diagnostics: the reader's findings.  path:
 the local file, None when read from memory.  bias: the load bias already
 known.  provisional: read from memory before the loader relocated it:
 read again at a later stop."""
@@ -92,6 +95,33 @@ class _RawCS:
         self.has_syscall = has_syscall
 
 
+class _RawTable(list):
+    """_RawCS sorted by start_ip, looked up by address as
+    _gdb_rseq.CriticalSections are (see its find and bisect)."""
+
+    __slots__ = ("_starts", "_max_len")
+
+    def __init__(self, raw=()):
+        super().__init__(sorted(raw, key=operator.attrgetter("start_ip")))
+        self._starts = [r.start_ip for r in self]
+        self._max_len = max((r.post_commit_ip - r.start_ip for r in self),
+                            default=0)
+
+    def find(self, addr):
+        # Ranges do not overlap in practice; when they do (duplicated
+        # descriptors), a c.s. starting up to _max_len earlier may hold
+        # ADDR.
+        i = bisect.bisect_right(self._starts, addr)
+        while i > 0 and addr - self._starts[i - 1] < self._max_len:
+            i -= 1
+            if addr < self[i].post_commit_ip:
+                return i
+        return None
+
+    def bisect(self, addr):
+        return bisect.bisect_left(self._starts, addr)
+
+
 class Finding:
     """A finding about an objfile's tables, like the reader's: SEVERITY
     ("error", "warning", ...), IP (file address, or None) and MSG."""
@@ -120,7 +150,7 @@ class _Placed(tuple):
 
 
 def _no_tables(provisional=False, path=None):
-    return Tables([], None, None, None, (), path, 0, provisional)
+    return Tables(_RawTable(), None, None, None, (), path, 0, provisional)
 
 
 def unpack_descriptor(data, order):
@@ -256,8 +286,8 @@ def _placed_sections(names=(), filename=None):
     """{(objfile filename, section name): _Placed} for the sections called
     one of NAMES (all when empty) of every objfile of the current program
     space, or only of FILENAME's."""
-    text = gdb.execute("maint info sections -all-objects "
-                       + " ".join(sorted(names)), False, True)
+    text = compat.execute_to_string("maint info sections -all-objects "
+                                    + " ".join(sorted(names)))
     head = re.compile(_SECTION_HEAD)
     entry = re.compile(_SECTION_LINE)
     out = {}
@@ -420,7 +450,7 @@ def _read_memory(objfile):
     except (gdb.MemoryError, gdb.error) as e:
         log.warning("%s: cannot read rseq tables from memory: %s", name, e)
         return None
-    raw.sort(key=lambda r: r.start_ip)
+    raw = _RawTable(raw)
     log.info("%s: %d critical section%s from %s in memory%s",
              name, len(raw), "" if len(raw) == 1 else "s", table,
              " (not relocated yet: read again later)" if provisional else "")

@@ -116,14 +116,9 @@ class _Entry:
         self.objfile = objfile
         self.filename = objfile.filename
         self.path = tables.path         # the local file, when read from one
-        raw = self.raw = tables.raw     # sorted by start_ip
-        if hasattr(raw, "start_ips"):   # _gdb_rseq's lazy sequence
-            self.starts = raw.start_ips()
-            ends = raw.post_commit_ips()
-        else:
-            self.starts = [c.start_ip for c in raw]
-            ends = [c.post_commit_ip for c in raw]
-        self.max_len = max(map(operator.sub, ends, self.starts), default=0)
+        # Sorted by start_ip, and looked up by (file) address in it: no
+        # Python object per c.s. until one is asked for.
+        self.raw = tables.raw
         self.source = tables.source
         self.ref_section = tables.ref_section
         self.ref_addr = tables.ref_addr
@@ -163,20 +158,12 @@ class _Entry:
         return cs
 
     def lookup(self, addr):
-        a = addr - self.bias
-        i = bisect.bisect_right(self.starts, a) - 1
-        # Ranges do not overlap in practice; when they do (duplicated
-        # descriptors), a c.s. starting up to max_len earlier may hold A.
-        while i >= 0 and self.starts[i] + self.max_len > a:
-            r = self.raw[i]
-            if r.start_ip <= a < r.post_commit_ip:
-                return self.at(i)
-            i -= 1
-        return None
+        i = self.raw.find(addr - self.bias)
+        return None if i is None else self.at(i)
 
     def starting_in(self, lo, hi):
-        i = bisect.bisect_left(self.starts, lo - self.bias)
-        j = bisect.bisect_left(self.starts, hi - self.bias)
+        i = self.raw.bisect(lo - self.bias)
+        j = self.raw.bisect(hi - self.bias)
         return [self.at(k) for k in range(i, j)]
 
     def all(self):
