@@ -260,7 +260,7 @@ See \"help set rseq step-mode\" for the other modes."""
         super().__init__("stepi", gdb.COMMAND_RUNNING)
 
     def invoke(self, arg, from_tty):
-        _load("stepper").instruction_step(arg, over_calls=False)
+        _load("stepper").instruction_step(arg, False, from_tty)
 
 
 class NextInstruction(gdb.Command):
@@ -275,7 +275,7 @@ natively to its return, whatever critical sections it executes."""
         super().__init__("nexti", gdb.COMMAND_RUNNING)
 
     def invoke(self, arg, from_tty):
-        _load("stepper").instruction_step(arg, over_calls=True)
+        _load("stepper").instruction_step(arg, True, from_tty)
 
 
 # The commands GDB steps internally, single-stepping through whatever

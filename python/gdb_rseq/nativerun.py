@@ -58,9 +58,10 @@ class Outcome:
 
     ``ours``: the thread stopped only because of the primitive's own
     watchpoint or breakpoints, so the caller prints the stop itself.
-    Otherwise ``output`` holds what GDB printed for the stop (a user
-    breakpoint, a signal, the inferior exiting), which the caller passes
-    on unchanged, and the command ends as any GDB command would."""
+    Otherwise GDB printed the stop (a user breakpoint, a signal, the
+    inferior exiting) and the command ends as any GDB command would;
+    ``output`` then holds the error the resume ended with, if any, for
+    the caller to print."""
 
     __slots__ = ("ours", "output", "exited", "hit", "steps")
 
@@ -280,17 +281,23 @@ class _ResumePCClear:
 
 def _resume(thread, own_numbers, want_hit=True):
     """`continue` the thread; return an Outcome (with the PC it stopped
-    at when WANT_HIT and the stop was ours)."""
+    at when WANT_HIT and the stop was ours).
+
+    Not captured: GDB prints a stop that is not ours (a user breakpoint,
+    a signal, the exit) as it does for any command, and our own silent
+    stops print nothing.  GDB 18 would also capture the MI records of
+    the resume, ^running and *stopped, which a frontend waits for
+    (compat.py)."""
     _stops.reset()
     output = ""
     safepass.own_resume = True
     try:
-        output = gdb.execute("continue", to_string=True)
+        gdb.execute("continue")
     except gdb.error as e:
         # "The program is not being run." and friends: not a stop.
         if _stops.last is None and not _stops.exited:
             raise
-        output = str(e)
+        output = str(e) + "\n"
     finally:
         safepass.own_resume = False
     if _stops.exited or not thread.is_valid():

@@ -18,6 +18,7 @@ import bisect
 import gdb
 
 from . import commands
+from . import compat
 from . import log
 from . import nativerun
 from . import predict
@@ -70,39 +71,43 @@ def _function_key(frame):
     return (sym.name, sym.symtab.filename if sym.symtab else None, sym.line)
 
 
-def print_stop(start_frame, start_function, frame_info="auto"):
+def print_stop(start_frame, start_function, frame_info="auto",
+               from_tty=False):
     """Print the stop the way GDB prints the end of a stepi: the source
     line alone (prefixed by the PC when it is mid-line) while in the same
     frame and function, else the frame line and the source line.
-    FRAME_INFO is the user's "print frame-info", which overrides both."""
+    FRAME_INFO is the user's "print frame-info", which overrides both;
+    FROM_TTY that of the command."""
     # GDB selected the innermost frame when the thread stopped.
     frame = gdb.newest_frame()
     # Equal frame ids mean the start frame is still the innermost one:
     # no is_valid(), which searches the stack for a frame that is gone.
     same = (start_frame is not None and frame == start_frame
             and _function_key(frame) == start_function)
-    _print_location(same, frame_info)
+    _print_location(same, frame_info, from_tty=from_tty)
 
 
-def _print_location(same, frame_info, symtab=False):
+# GDB's own printing of the source line alone, mid-line PC included;
+# and "frame" does not evaluate the arguments of a frame line nobody
+# sees (half of its cost).
+_SOURCE_LINE = ("print frame-info", "source-line")
+
+
+def _print_location(same, frame_info, symtab=False, from_tty=False):
     """SYMTAB: the stop is known to have line information."""
     if same and frame_info == "auto":
-        # GDB's own printing of the source line alone, mid-line PC
-        # included; and "frame" does not evaluate the arguments of a
-        # frame line nobody sees (half of its cost).
-        cmd = "with print frame-info source-line -- frame"
         if symtab:
-            # Without line information it would print a "#0" frame line.
-            gdb.execute(cmd + "\ndisplay")
+            compat.print_command("frame\ndisplay", from_tty, _SOURCE_LINE)
             return
+        # Without line information it prints a "#0" frame line.
+        text = compat.capture("frame", _SOURCE_LINE)
     else:
-        cmd = "frame"
-    text = gdb.execute(cmd, to_string=True)
+        text = compat.capture("frame")
     # A stop prints the frame without the "#0  " of "frame".
     if text.startswith("#0"):
         text = text[2:].lstrip(" ")
     gdb.write(text)
-    gdb.execute("display", to_string=False)
+    compat.print_command("display", from_tty)
 
 
 def _code_key(pc):
@@ -171,7 +176,7 @@ class _PlainStep:
         self.pred = pred
         self.key = key
 
-    def print_end(self):
+    def print_end(self, from_tty):
         # The step was ours: the thread is at one of the predicted
         # successors.  When they all are in the function it started in,
         # where exactly does not matter, and it is not read.
@@ -185,6 +190,7 @@ class _PlainStep:
             pc = target.thread_pc(self.tid)
             same = same and _code_key(pc) == self.key
         _print_location(same, gdb.parameter("print frame-info"),
+                        from_tty=from_tty,
                         symtab=same and _has_lines(self.key, pc))
 
 
@@ -400,9 +406,11 @@ def _count(arg):
     return int(gdb.parse_and_eval(arg))
 
 
-def instruction_step(arg, over_calls):
+def instruction_step(arg, over_calls, from_tty=False):
     """The body of stepi/nexti: step COUNT instructions of the selected
-    thread, stopping early at anything that is not our own stop."""
+    thread, stopping early at anything that is not our own stop.
+    FROM_TTY: that of the command, which decides how its end is printed
+    (compat.print_command)."""
     count = _count(arg)
     thread = gdb.selected_thread()
     if thread is None or not gdb.selected_inferior().pid:
@@ -444,7 +452,7 @@ def instruction_step(arg, over_calls):
         if pin is not None:
             pin.release()
     if out is not None:
-        _report(out, start)
+        _report(out, start, from_tty)
 
 
 class _FrameStart:
@@ -457,9 +465,9 @@ class _FrameStart:
         self.frame = gdb.newest_frame()
         self.function = _function_key(self.frame)
 
-    def print_end(self):
+    def print_end(self, from_tty):
         print_stop(self.frame, self.function,
-                   gdb.parameter("print frame-info"))
+                   gdb.parameter("print frame-info"), from_tty)
 
 
 def _start_of_step(thread, mode, over_calls):
@@ -480,11 +488,11 @@ def _start_of_step(thread, mode, over_calls):
     return _PlainStep(thread, pred, key), plan
 
 
-def _report(out, start):
+def _report(out, start, from_tty):
     """Print the end of the command as GDB prints the end of a stepi."""
     if out.ours:
         # Our own stops are silent: GDB printed nothing.
-        start.print_end()
+        start.print_end(from_tty)
     elif out.output:
-        # A user breakpoint, a signal, the inferior exiting: GDB's report.
-        gdb.write(out.output)
+        # GDB printed the stop; the resume then failed.
+        gdb.write(out.output, gdb.STDERR)

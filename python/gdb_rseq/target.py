@@ -37,15 +37,24 @@ _endian_cache = {}
 
 def byte_order():
     """"<" or ">" for struct, for the current target."""
-    # `show endian' is a CLI round trip; the answer only changes with the
-    # architecture.
+    # The answer only changes with the architecture.
     arch = arch_name()
     order = _endian_cache.get(arch)
     if order is None:
-        text = gdb.execute("show endian", False, True)
-        order = ">" if "big endian" in text else "<"
-        _endian_cache[arch] = order
+        order = _endian_cache[arch] = _arch_byte_order()
     return order
+
+
+def _arch_byte_order():
+    # The selected inferior's architecture reads a 4-byte integer from
+    # bytes in its own byte order (Architecture.integer_type: GDB 12).
+    # Not "show endian": its text is MI-wrapped under GDB 18's MI.
+    try:
+        int32 = gdb.selected_inferior().architecture().integer_type(32)
+        one = int(gdb.Value(b"\x01\x00\x00\x00", int32))
+    except (gdb.error, RuntimeError, AttributeError, ValueError):
+        return "<"
+    return "<" if one == 1 else ">"
 
 
 def abort_signature():
