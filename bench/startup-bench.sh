@@ -5,8 +5,11 @@
 #      the end of `gdb -batch PROGRAM', with and without the extension,
 #      alternating in one run.  gdb-rseq reads an objfile's tables at the
 #      first query, so the extension's run asks one (`info rseq 0').
-#      Medians of wall and CPU time and their ratios, and the median time
-#      gdb-rseq's registry takes to load the tables alone.
+#      Medians of wall and CPU time, the ratio of the medians and the
+#      median of each round's ratio with its quartiles (target: at most
+#      1.1), gdb-rseq's own part of a start-up timed inside GDB (loader
+#      and first query), and the median time gdb-rseq's registry takes to
+#      load the tables alone.
 #   2. The extension's own start-up on a small program: sourcing the
 #      loader, timed inside GDB, from the build tree and from a staged
 #      install (make install DESTDIR=...).  Medians of wall time and of the
@@ -99,35 +102,72 @@ if [ "$seen" != "$CS_COUNT" ]; then
 	exit 1
 fi
 
-stock=$BENCH_DIR/stock.times
-ext=$BENCH_DIR/ext.times
-stock_cpu=$BENCH_DIR/stock.cpu
-ext_cpu=$BENCH_DIR/ext.cpu
-: > "$stock"
-: > "$ext"
-: > "$stock_cpu"
-: > "$ext_cpu"
-i=0
-while [ $i -lt "$RUNS" ]; do
-	times > "$BENCH_DIR/times"; c0=$(cpu_ms)
-	t0=$(now_us)
+# One start-up, to be timed: stock GDB, or GDB with gdb-rseq asking one
+# question (which reads the tables).
+start_stock () {
 	"$GDB" -nx -batch "$prog" >/dev/null 2>&1
-	t1=$(now_us)
-	times > "$BENCH_DIR/times"; c1=$(cpu_ms)
+}
+start_ext () {
 	"$GDB" -nx -batch -iex "source $LOADER" -ex 'info rseq 0' "$prog" \
 		>/dev/null 2>&1
-	t2=$(now_us)
-	times > "$BENCH_DIR/times"; c2=$(cpu_ms)
-	echo $((t1 - t0)) >> "$stock"
-	echo $((t2 - t1)) >> "$ext"
-	echo $((c1 - c0)) >> "$stock_cpu"
-	echo $((c2 - c1)) >> "$ext_cpu"
+}
+
+# time_start stock|ext: append the wall (us) and CPU (ms) time of one
+# start-up to $BENCH_DIR/$1.wall and $1.cpu.  The clock is read right
+# around GDB, not around the bookkeeping.
+time_start () {
+	times > "$BENCH_DIR/times"; c0=$(cpu_ms)
+	t0=$(now_us)
+	"start_$1"
+	t1=$(now_us)
+	times > "$BENCH_DIR/times"; c1=$(cpu_ms)
+	echo $((t1 - t0)) >> "$BENCH_DIR/$1.wall"
+	echo $((c1 - c0)) >> "$BENCH_DIR/$1.cpu"
+}
+
+# The extension's own work in a start-up, timed inside GDB: sourcing the
+# loader and the first query.  GDB has loaded the program already, so
+# this is what gdb-rseq adds to it, without two whole processes' noise.
+own_ms () {
+	"$GDB" -nx -batch -ex "python
+import time, gdb
+t = time.perf_counter()
+gdb.execute('source $LOADER')
+gdb.execute('info rseq 0', to_string=True)
+print('own %.3f' % ((time.perf_counter() - t) * 1e3))
+" "$prog" 2>/dev/null | sed -n 's/^own //p'
+}
+
+for f in stock.wall ext.wall stock.cpu ext.cpu own; do
+	: > "$BENCH_DIR/$f"
+done
+i=0
+while [ $i -lt "$RUNS" ]; do
+	# Alternate which goes first, so that a trend in the machine's load
+	# does not favour one.
+	if [ $((i % 2)) -eq 0 ]; then
+		time_start stock
+		time_start ext
+	else
+		time_start ext
+		time_start stock
+	fi
+	own_ms >> "$BENCH_DIR/own"
 	i=$((i + 1))
 done
-m_stock=$(median < "$stock")
-m_ext=$(median < "$ext")
-m_stock_cpu=$(median < "$stock_cpu")
-m_ext_cpu=$(median < "$ext_cpu")
+m_stock=$(median < "$BENCH_DIR/stock.wall")
+m_ext=$(median < "$BENCH_DIR/ext.wall")
+m_stock_cpu=$(median < "$BENCH_DIR/stock.cpu")
+m_ext_cpu=$(median < "$BENCH_DIR/ext.cpu")
+
+# The median over rounds of A's time over B's (files of one time a line),
+# with the quartiles.
+paired () {
+	paste "$1" "$2" | awk '$2 > 0 { print $1 / $2 }' | sort -g |
+	awk '{ v[NR] = $1 }
+	     END { printf "%.3f (quartiles %.3f-%.3f)", v[int((NR + 1) / 2)],
+		     v[int((NR + 3) / 4)], v[int((3 * NR + 3) / 4)] }'
+}
 
 # The registry alone: drop and re-read the program's tables.
 load_ms=$("$GDB" -nx -batch -iex "source $LOADER" -ex "python
@@ -145,14 +185,23 @@ t.sort()
 print('%.1f' % (t[len(t) // 2] * 1e3))
 " "$prog" 2>&1 | tail -n 1)
 
-echo "startup-bench: gdb -batch on a PIE with $CS_COUNT rseq c.s., $RUNS runs each"
+echo "startup-bench: gdb -batch on a PIE with $CS_COUNT rseq c.s., $RUNS rounds (GDB: $GDB)"
 awk -v s="$m_stock" -v e="$m_ext" -v sc="$m_stock_cpu" -v ec="$m_ext_cpu" \
     -v l="$load_ms" -v n="$CS_COUNT" 'BEGIN {
   printf "                      wall (median)   CPU (median)\n"
   printf "  stock GDB:          %8.1f ms     %8.1f ms\n", s / 1000, sc
   printf "  GDB with gdb-rseq:  %8.1f ms     %8.1f ms\n", e / 1000, ec
-  printf "  ratio:              %8.2f        %8.2f\n", e / s, (sc ? ec / sc : 0)
+  printf "  ratio of medians:   %8.2f        %8.2f\n", e / s, (sc ? ec / sc : 0)
   printf "  registry load of %d c.s.: %s ms (median)\n", n, l
+}'
+printf '  ratio per round, wall: %s (target <= 1.1)\n' \
+	"$(paired "$BENCH_DIR/ext.wall" "$BENCH_DIR/stock.wall")"
+printf '  ratio per round, CPU:  %s\n' \
+	"$(paired "$BENCH_DIR/ext.cpu" "$BENCH_DIR/stock.cpu")"
+m_own=$(sort -g "$BENCH_DIR/own" | awk '{ v[NR] = $1 } END { print v[int((NR + 1) / 2)] }')
+awk -v o="$m_own" -v s="$m_stock" 'BEGIN {
+  printf "  gdb-rseq'"'"'s own part, timed in GDB: %.1f ms (median) = %.3f of stock\n",
+	 o, (s / 1000 + o) / (s / 1000)
 }'
 
 # 2. Sourcing the loader on a small program.
