@@ -51,12 +51,65 @@ AC_SUBST([GDB_PYTHON_INCLUDEDIR])
 AC_SUBST([GDB_PYTHON_CPPFLAGS])
 AC_SUBST([GDB_RSEQ_EXT_SUFFIX])
 
+dnl The start-up file that loads gdb-rseq into every session goes under the
+dnl configured directories, like everything else `make install' writes
+dnl (libstdc++ puts its GDB scripts in its own $(datadir) the same way): a
+dnl GDB of the same prefix reads it, and so does the system's GDB when the
+dnl package is configured as the system's (--prefix=/usr --sysconfdir=/etc
+dnl on Debian).  configure only says whether the GDB it found will; writing
+dnl into that GDB's directory is the user's explicit choice.
+gdb_rseq_gdb_gdbinit_dir=`$GDB --configuration 2>/dev/null | sed -n 's/.*--with-system-gdbinit-dir=\([[^ ]]*\).*/\1/p' | head -n 1`
 AC_ARG_WITH([gdb-gdbinit-dir],
-  [AS_HELP_STRING([--with-gdb-gdbinit-dir=DIR],
-    [install the start-up file that loads gdb-rseq into DIR (default: GDB's system gdbinit directory, from gdb --configuration); "no" installs none])],
-  [gdbinitdir=$withval],
-  [gdbinitdir=`$GDB --configuration 2>/dev/null | sed -n 's/.*--with-system-gdbinit-dir=\([[^ ]]*\).*/\1/p' | head -n 1`
-   AS_IF([test -z "$gdbinitdir"], [gdbinitdir='${sysconfdir}/gdb/gdbinit.d'])])
+  [AS_HELP_STRING([--with-gdb-gdbinit-dir@<:@=DIR@:>@],
+    [install the start-up file that loads gdb-rseq into every GDB session into DIR; without DIR, into the system gdbinit directory of GDB (from gdb --configuration); "no" installs none @<:@SYSCONFDIR/gdb/gdbinit.d@:>@])],
+  [], [with_gdb_gdbinit_dir=default])
+AS_CASE([$with_gdb_gdbinit_dir],
+  [default], [gdbinitdir='${sysconfdir}/gdb/gdbinit.d'],
+  [no], [gdbinitdir=no],
+  [yes], [AS_IF([test -z "$gdb_rseq_gdb_gdbinit_dir"],
+     [AC_MSG_ERROR([$GDB reads no system gdbinit directory (gdb --configuration shows no --with-system-gdbinit-dir); give --with-gdb-gdbinit-dir=DIR])])
+   gdbinitdir=$gdb_rseq_gdb_gdbinit_dir],
+  [/* | '${'*], [gdbinitdir=$with_gdb_gdbinit_dir],
+  [AC_MSG_ERROR([--with-gdb-gdbinit-dir=$with_gdb_gdbinit_dir: not an absolute directory (nor one that starts with an installation directory, such as '${sysconfdir}')])])
 AC_SUBST([gdbinitdir])
 AM_CONDITIONAL([INSTALL_GDBINIT], [test "x$gdbinitdir" != xno])
+
+dnl Where `make install' puts the start-up file and the loader, with the
+dnl installation directories expanded, for the summary at the end.
+GDB_RSEQ_EXPAND_DIR([gdb_rseq_loader], ['${datadir}/'$PACKAGE/gdb-rseq.py])
+AC_MSG_CHECKING([where the GDB start-up file goes])
+AS_IF([test "x$gdbinitdir" = xno],
+  [gdb_rseq_gdbinit=
+   AC_MSG_RESULT([nowhere (--with-gdb-gdbinit-dir=no)])],
+  [GDB_RSEQ_EXPAND_DIR([gdb_rseq_gdbinit], [$gdbinitdir/gdb-rseq.py])
+   AC_MSG_RESULT([$gdb_rseq_gdbinit])])
+AC_MSG_CHECKING([whether $GDB reads it there at start-up])
+gdb_rseq_gdb_reads=no
+gdb_rseq_dir=`dirname "$gdb_rseq_gdbinit"`
+gdb_rseq_gdb_dir=`echo "$gdb_rseq_gdb_gdbinit_dir" | sed 's|//*$||'`
+AS_IF([test -z "$gdb_rseq_gdb_gdbinit_dir"],
+  [AC_MSG_RESULT([no, it has no system gdbinit directory])],
+  [test -z "$gdb_rseq_gdbinit"],
+  [AC_MSG_RESULT([no, none is installed])],
+  [test "x$gdb_rseq_dir" = "x$gdb_rseq_gdb_dir"],
+  [gdb_rseq_gdb_reads=yes
+   AC_MSG_RESULT([yes])],
+  [AC_MSG_RESULT([no, it reads $gdb_rseq_gdb_gdbinit_dir])])
+])
+
+# GDB_RSEQ_EXPAND_DIR(VARIABLE, VALUE)
+# ------------------------------------
+# Set VARIABLE to VALUE with the installation directories it names
+# (${datadir}, ${prefix}, ...) expanded as `make install' will, for messages.
+AC_DEFUN([GDB_RSEQ_EXPAND_DIR], [
+gdb_rseq_save_prefix=$prefix
+gdb_rseq_save_exec_prefix=$exec_prefix
+test "x$prefix" = xNONE && prefix=$ac_default_prefix
+test "x$exec_prefix" = xNONE && exec_prefix=$prefix
+$1=$2
+while :; do
+  AS_CASE([$$1], [*'${'*], [eval $1=\"[$]$1\"], [break])
+done
+prefix=$gdb_rseq_save_prefix
+exec_prefix=$gdb_rseq_save_exec_prefix
 ])
