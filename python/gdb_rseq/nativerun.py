@@ -23,6 +23,7 @@ exiting leaves nothing behind.
 
 import gdb
 
+from . import compat
 from . import safepass
 from .target import thread_pc
 
@@ -190,7 +191,8 @@ gdb.events.exited.connect(release)
 
 
 def _set_scheduler_locking(value):
-    gdb.execute("set scheduler-locking %s" % value, to_string=True)
+    # An IDE would otherwise see the setting flip at every step.
+    compat.set_quietly("scheduler-locking", value)
 
 
 class _Held:

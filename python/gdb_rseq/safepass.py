@@ -32,6 +32,7 @@ import os
 
 import gdb
 
+from . import compat
 from . import log
 from . import registry
 from . import target
@@ -124,7 +125,7 @@ def _hold_others():
         return
     mode = gdb.parameter("scheduler-locking")
     if mode != "on":
-        gdb.execute("set scheduler-locking on", to_string=True)
+        compat.set_quietly("scheduler-locking", "on")
     _saved_locking = mode
 
 
@@ -134,7 +135,7 @@ def _release_others():
         return
     mode, _saved_locking = _saved_locking, None
     if mode != "on":
-        gdb.execute("set scheduler-locking %s" % mode, to_string=True)
+        compat.set_quietly("scheduler-locking", mode)
 
 
 class SafePass:

@@ -419,8 +419,9 @@ def instruction_step(arg, over_calls, from_tty=False):
         raise gdb.GdbError("Cannot execute this command while "
                            "the selected thread is running.")
     if thread.is_exited():
-        raise gdb.GdbError("Cannot execute this command while "
-                           "the selected thread has exited.")
+        # GDB's own words (infcmd.c), 13 to 18.
+        raise gdb.GdbError("Cannot execute this command without a live "
+                           "selected thread.")
     mode = commands.step_mode.value
     stepper = _STEPPERS[mode]
     _index.refresh()
