@@ -53,11 +53,12 @@ AC_SUBST([GDB_RSEQ_EXT_SUFFIX])
 
 dnl The start-up file that loads gdb-rseq into every session goes under the
 dnl configured directories, like everything else `make install' writes
-dnl (libstdc++ puts its GDB scripts in its own $(datadir) the same way): a
-dnl GDB of the same prefix reads it, and so does the system's GDB when the
-dnl package is configured as the system's (--prefix=/usr --sysconfdir=/etc
-dnl on Debian).  configure only says whether the GDB it found will; writing
-dnl into that GDB's directory is the user's explicit choice.
+dnl (libstdc++ puts its GDB scripts in its own $(datadir) the same way): the
+dnl system's GDB reads it when the package is configured as the system's
+dnl (--prefix=/usr --sysconfdir=/etc on Debian), and so does a GDB built
+dnl with --with-system-gdbinit-dir in the same place.  configure only says
+dnl whether the GDB it found will; writing into that GDB's directory is the
+dnl user's explicit choice.
 gdb_rseq_gdb_gdbinit_dir=`$GDB --configuration 2>/dev/null | sed -n 's/.*--with-system-gdbinit-dir=\([[^ ]]*\).*/\1/p' | head -n 1`
 AC_ARG_WITH([gdb-gdbinit-dir],
   [AS_HELP_STRING([--with-gdb-gdbinit-dir@<:@=DIR@:>@],
