@@ -2,9 +2,15 @@
 /*
  * fuzz-test: valid fixtures, damaged in targeted and random ways, must give
  * a clean error or a successful read through rseqelf_open_mem, never a
- * crash, a sanitizer report, a hang or a runaway allocation.
+ * crash, a sanitizer report, a hang, a runaway allocation or a handle that
+ * breaks a promise of rseqelf.h (fuzz_one judges each read).
  *
  * Usage: fuzz-test [--write=DIR] [--every=N] FIXTURE...
+ *        fuzz-test --replay INPUT...
+ *
+ * --replay reads each INPUT as it is, with the same judge and limits: the
+ * inputs that libFuzzer campaigns ("make fuzz", rseqelf-fuzzer.c) found
+ * breaking the reader, replayed by every "make check" in ordinary builds.
  *
  * The damage, for each fixture: truncation at every offset of the first
  * 512 bytes, at every section and header-table boundary (and next to it)
@@ -38,6 +44,7 @@
 #include <unistd.h>
 
 #include "rseqelf.h"
+#include "fuzz-one.h"
 
 #if defined(__SANITIZE_ADDRESS__)
 # define UNDER_ASAN 1
@@ -537,51 +544,14 @@ apply (const struct image *im, const struct fcase *c, size_t *size)
 static int
 run_case (const struct image *im, const struct fcase *c)
 {
-	struct rseqelf_error err;
 	unsigned char *b;
-	size_t n, i, j;
-	rseqelf *h;
-	int bad = 0;
+	size_t n;
+	int bad;
 
 	b = apply (im, c, &n);
-	memset (&err, 0, sizeof err);
-	h = rseqelf_open_mem (b, n, im->name, 0, &err);
+	bad = fuzz_one (b, n, im->name, c->what, stderr);
 	free (b);
-	if (h == NULL) {
-		size_t len = strlen (im->name);
-
-		if (strncmp (err.message, im->name, len) != 0
-		    || strncmp (err.message + len, ": ", 2) != 0
-		    || err.message[len + 2] == '\0' || err.code == 0) {
-			fprintf (stderr, "%s: %s: bad error (code %d): \"%.512s\"\n",
-				 im->name, c->what, err.code, err.message);
-			return 1;
-		}
-		return 0;
-	}
-	/* Walk everything the handle returns, as a user would. */
-	(void) rseqelf_machine_name (h);
-	(void) rseqelf_class (h);
-	for (i = 0; i < rseqelf_cs_count (h); i++) {
-		const struct rseqelf_cs *cs = rseqelf_cs_at (h, i);
-
-		if (i > 0 && cs->start_ip < rseqelf_cs_at (h, i - 1)->start_ip)
-			bad = fprintf (stderr, "%s: %s: c.s. not sorted\n",
-				       im->name, c->what);
-		for (j = 0; j < cs->nexits; j++)
-			if (j > 0 && cs->exits[j].ip <= cs->exits[j - 1].ip)
-				bad = fprintf (stderr, "%s: %s: exits not sorted "
-					       "and unique\n", im->name, c->what);
-	}
-	for (i = 0; i < rseqelf_diag_count (h); i++) {
-		const struct rseqelf_diag *d = rseqelf_diag_at (h, i);
-
-		if (d->message == NULL || strlen (d->message) == 0)
-			bad = fprintf (stderr, "%s: %s: empty diagnostic\n",
-				       im->name, c->what);
-	}
-	rseqelf_close (h);
-	return bad != 0;
+	return bad;
 }
 
 static void
@@ -667,29 +637,58 @@ write_image (const char *dir, const struct image *im, size_t idx,
 	return 0;
 }
 
+/* Read the file at PATH into IM.  */
 static int
-fuzz_file (const char *path, const char *write_dir, size_t every)
+load_image (const char *path, struct image *im)
 {
-	struct image im = { path, NULL, 0, 0, 0 };
-	struct layout l;
-	struct shdr *sh;
-	size_t first, fails = 0, i;
-	unsigned k;
 	FILE *f = fopen (path, "rb");
 	long len;
 
-	if (f == NULL || fseek (f, 0, SEEK_END) != 0 || (len = ftell (f)) <= 0
+	*im = (struct image) { path, NULL, 0, 0, 0 };
+	if (f == NULL || fseek (f, 0, SEEK_END) != 0 || (len = ftell (f)) < 0
 	    || fseek (f, 0, SEEK_SET) != 0) {
 		fprintf (stderr, "fuzz-test: %s: cannot read\n", path);
 		return -1;
 	}
-	im.n = (size_t) len;
-	im.b = malloc (im.n);
-	if (im.b == NULL || fread (im.b, 1, im.n, f) != im.n) {
+	im->n = (size_t) len;
+	im->b = malloc (im->n ? im->n : 1);
+	if (im->b == NULL || fread (im->b, 1, im->n, f) != im->n) {
 		fprintf (stderr, "fuzz-test: %s: cannot read\n", path);
 		return -1;
 	}
 	fclose (f);
+	return 0;
+}
+
+/* An input saved by a fuzzing campaign, read as it is, with the limits of
+   a damaged fixture.  */
+static int
+replay_file (const char *path)
+{
+	struct image im;
+	int fails;
+
+	if (load_image (path, &im) < 0)
+		return -1;
+	ncases = 0;
+	new_case ("saved input");
+	fails = run_batch (&im, 0, 1, 0);
+	printf ("%s %s: replayed\n", fails ? "FAIL" : "ok", path);
+	free (im.b);
+	return fails;
+}
+
+static int
+fuzz_file (const char *path, const char *write_dir, size_t every)
+{
+	struct image im;
+	struct layout l;
+	struct shdr *sh;
+	size_t first, fails = 0, i;
+	unsigned k;
+
+	if (load_image (path, &im) < 0)
+		return -1;
 	im.is64 = im.n > 4 && im.b[4] == 2;
 	im.be = im.n > 5 && im.b[5] == 2;
 	if (read_layout (&im, &l) < 0 || l.shoff + (uint64_t) l.shnum * l.shentsize > im.n
@@ -751,24 +750,28 @@ main (int argc, char **argv)
 {
 	const char *write_dir = NULL;
 	size_t every = 25;
-	int i, r;
+	int i, r, replay = 0;
 
 	for (i = 1; i < argc && strncmp (argv[i], "--", 2) == 0; i++) {
 		if (strncmp (argv[i], "--write=", 8) == 0)
 			write_dir = argv[i] + 8;
 		else if (strncmp (argv[i], "--every=", 8) == 0)
 			every = strtoul (argv[i] + 8, NULL, 10);
+		else if (strcmp (argv[i], "--replay") == 0)
+			replay = 1;
 		else {
 			fprintf (stderr, "fuzz-test: unknown option %s\n", argv[i]);
 			return 2;
 		}
 	}
 	if (i == argc || every == 0) {
-		fprintf (stderr, "usage: fuzz-test [--write=DIR] [--every=N] FIXTURE...\n");
+		fprintf (stderr, "usage: fuzz-test [--write=DIR] [--every=N] FIXTURE...\n"
+			 "       fuzz-test --replay INPUT...\n");
 		return 2;
 	}
 	for (; i < argc; i++) {
-		r = fuzz_file (argv[i], write_dir, every);
+		r = replay ? replay_file (argv[i])
+			: fuzz_file (argv[i], write_dir, every);
 		if (r < 0)
 			return 2;
 		failures += r;
