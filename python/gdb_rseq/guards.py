@@ -110,9 +110,11 @@ class _EntryGuard(gdb.Breakpoint):
 
     def stop(self):
         thread = gdb.selected_thread()
-        if thread is not None and guards.owns(thread):
+        origin = guards.owner(thread, self.cs) if thread is not None \
+            else None
+        if origin is not None:
             try:
-                safepass.begin(thread, self.cs, origin="guard")
+                safepass.begin(thread, self.cs, origin=origin)
             except (gdb.error, gdb.MemoryError) as e:
                 log.warning("cannot make critical section %#x safe to "
                             "step: %s", self.cs.start, e)
@@ -190,6 +192,9 @@ class _Guards:
         self.key = None
         self.for_command = False
         self.for_watchpoints = False
+        # start -> section, for the sections holding an enabled location
+        # of a user breakpoint: guarded as long as it stays there.
+        self.inside = {}
         # The user's breakpoints changed since the last sync().
         self.dirty = False
         self.pin = None
@@ -197,12 +202,13 @@ class _Guards:
         self.scope = None
 
     def _sections(self):
-        if self.for_watchpoints or self.scope is None:
+        if self.for_watchpoints or (self.for_command and self.scope is None):
             return registry.sections()
-        out = {}
-        for lo, hi in self.scope:
-            for cs in registry.starting_in(lo, hi):
-                out[cs.start] = cs
+        out = dict(self.inside)
+        if self.for_command:
+            for lo, hi in self.scope:
+                for cs in registry.starting_in(lo, hi):
+                    out[cs.start] = cs
         return [out[k] for k in sorted(out)]
 
     def _build(self):
@@ -216,7 +222,9 @@ class _Guards:
         self.key = self._key()
 
     def _key(self):
-        return (registry.generation, self.for_watchpoints or self.scope)
+        return (registry.generation,
+                self.for_watchpoints or (self.for_command and self.scope),
+                tuple(sorted(self.inside)))
 
     def _delete(self):
         for bp in self.bps:
@@ -226,7 +234,7 @@ class _Guards:
         self.key = None
 
     def _update(self):
-        want = self.for_command or self.for_watchpoints
+        want = self.for_command or self.for_watchpoints or self.inside
         if want:
             if self.key != self._key() or any(
                     not bp.is_valid() for bp in self.bps):
@@ -236,17 +244,49 @@ class _Guards:
             # the extension shows, even in "maint info breakpoints".
             self._delete()
 
-    def owns(self, thread):
-        """Whether a guard hit by THREAD starts a safe pass.
+    def owner(self, thread, cs):
+        """Who ends the safe pass THREAD starts at CS's entry guard:
+        "guard" (the line step's final stop), "breakpoint" (CS's exits
+        only, whatever resumes the thread meanwhile), or None for no
+        pass.
 
         During a line step only the stepped thread's passes are made
         safe.  Another thread that runs meanwhile and reaches a guard is
         stepped over it in place (displaced stepping is off for the
         command), still at the section's first instruction with rseq_cs
-        armed: the kernel aborts or protects that pass as usual."""
+        armed: the kernel aborts or protects that pass as usual.  Holding
+        the other threads for its pass would hold the stepped one.
+
+        A section holding a user breakpoint is passed safely by every
+        thread outside line steps: the thread stops or is stepped over
+        the breakpoint there (a false condition, an ignore count, a
+        stop method, commands that continue) without the kernel
+        aborting the pass, so the program moves on, and the others,
+        kept off its CPU, cannot touch its per-CPU data meanwhile.
+        Where they cannot be (one CPU for all), no pass is made: the
+        kernel keeps aborting the thread there, which is slow but loses
+        nothing.  That pass ends at the section's exits only: a stop
+        at the breakpoint and whatever resumes the thread from there
+        (continue from a command list, MI, Python) leave it running
+        safely to its end, as one unit."""
         if self.for_command:
-            return thread.global_num == self.thread_num
-        return True
+            if thread.global_num == self.thread_num:
+                return "guard"
+            return None
+        if cs.start in self.inside:
+            # One such pass at a time.  GDB lets the other threads run
+            # between its steps over breakpoints (scheduler-locking or
+            # not: infrun.c's restart_threads), so the pass keeps them
+            # off its CPU with their affinity; a second pass would pin
+            # one of them back there.  A thread reaching a section
+            # meanwhile runs it with the kernel's protection: stepped
+            # over the breakpoint in place, it is aborted and retries.
+            if safepass.active(thread) is not None:
+                return "breakpoint"
+            if safepass.any_active() or not safepass.can_isolate(thread):
+                return None
+            return "breakpoint"
+        return "guard" if self.for_watchpoints else None
 
     def arm_for_command(self):
         if gdb.selected_inferior().pid == 0:
@@ -292,7 +332,7 @@ class _Guards:
             self.dirty = False
             self.for_watchpoints = _software_watchpoint()
             _check_inside_breakpoints()
-        if self.for_watchpoints:
+        if self.for_watchpoints or self.inside:
             # Also rebuilt when the sections moved (a library came, the
             # program was started again).  Without a process the
             # addresses are not known yet: the resume that starts one
@@ -318,7 +358,7 @@ class _Guards:
         self._delete()
 
     def armed(self):
-        return self.for_command or self.for_watchpoints
+        return bool(self.for_command or self.for_watchpoints or self.inside)
 
 
 guards = _Guards()
@@ -341,7 +381,8 @@ def _follow_events():
     the instruction steps resume through "continue" and show a prompt,
     and an event for each would cost every stepi."""
     for name, handler, want in (
-            ("cont", _on_cont, guards.dirty or guards.for_watchpoints),
+            ("cont", _on_cont, guards.dirty or guards.for_watchpoints
+             or bool(guards.inside)),
             ("before_prompt", _on_before_prompt, guards.dirty)):
         if want != _following[name]:
             _following[name] = want
@@ -375,7 +416,8 @@ def before_command(line_step=True):
     if inferior.pid:
         # Inside-mode passes end with any other command: re-armed and
         # sent to the abort handler while the thread is still stopped.
-        safepass.end_all(restore_rseq_cs=True)
+        # A pass stopped at a user breakpoint goes on to its exits.
+        safepass.end_all(restore_rseq_cs=True, keep="breakpoint")
         # A line step or "finish" works from the selected thread's frame,
         # which the abort handler (no unwind information) would lose:
         # that thread is left to the kernel, which aborts it on resume.
@@ -420,12 +462,13 @@ def _inside_locations(bp):
 
 
 def _warn_inside(bp):
-    """A user breakpoint inside a critical section aborts it every time
-    the thread stops there: say so when it is set."""
+    """Say when a user breakpoint is set inside a critical section: the
+    threads' passes through it are no longer the kernel's to protect."""
     for addr, cs in _inside_locations(bp):
         log.warning("breakpoint %d at %#x is inside rseq critical "
-                    "section %#x-%#x: the kernel aborts the section "
-                    "each time the thread stops there",
+                    "section %#x-%#x: each pass through it runs with "
+                    "its thread pinned to its CPU and the other "
+                    "threads kept off it",
                     bp.number, addr, cs.start, cs.post_commit)
 
 
@@ -433,16 +476,23 @@ _checked_generation = None
 
 
 def _check_inside_breakpoints(event=None):
-    """Displaced stepping off while a user breakpoint is inside a section
-    (see _NoDisplaced).  Run when breakpoints changed (guards.sync), and
-    at a stop when the set of sections changed (they move when a program
+    """Which sections hold a user breakpoint: those get guards (see
+    _Guards.owner), and displaced stepping is off meanwhile (see
+    _NoDisplaced).  Run when breakpoints changed (guards.sync), and at a
+    stop when the set of sections changed (they move when a program
     starts)."""
     global _checked_generation
     if event is not None and _checked_generation == registry.generation:
         return
     _checked_generation = registry.generation
-    inside = any(_inside_locations(bp) for bp in gdb.breakpoints())
-    _no_displaced.want("breakpoint inside", inside)
+    inside = {}
+    for bp in gdb.breakpoints():
+        for _, cs in _inside_locations(bp):
+            inside[cs.start] = cs
+    guards.inside = inside
+    _no_displaced.want("breakpoint inside", bool(inside))
+    if event is not None and gdb.selected_inferior().pid:
+        guards.sync()
 
 
 # commands.py calls these from GDB's breakpoint events, for user

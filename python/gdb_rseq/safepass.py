@@ -18,8 +18,9 @@ switched off and its guarantee kept by other means:
   the section.  A pass abandoned halfway is sent to the abort handler,
   as the kernel would.
 
-Passes are started by the ``inside`` step mode and by the entry guards
-of line steps; both end them through ``end_all``/``end``.  Only memory
+Passes are started by the ``inside`` step mode, by the entry guards
+of line steps, and by those of sections holding a user breakpoint
+(guards.py); they end through ``end_all``/``end``.  Only memory
 writes, system calls and settings happen when a pass starts, so it can
 start from a ``Breakpoint.stop`` callback inside GDB's stepping loop.
 
@@ -77,6 +78,21 @@ def _setaffinity(tid, cpus):
         os.sched_setaffinity(tid, set(cpus))
 
 
+def _spare_cpus(busy):
+    """CPUs, other than BUSY ones, for a thread the program pinned to a
+    busy one.  Holding it with scheduler-locking is not enough: GDB
+    restarts the threads the user resumed after each in-line step over a
+    breakpoint, scheduler-locking or not (infrun.c, restart_threads),
+    and a thread left on the passing thread's CPU preempts the pass and
+    commits to the same per-CPU data.  Moved for the pass only, it is
+    aborted by the kernel if it was in a section itself.  GDB's own
+    affinity stands for the CPUs the system lets the program use."""
+    try:
+        return set(os.sched_getaffinity(0)) - busy
+    except OSError:
+        return set()
+
+
 def _apply_affinities(inferior):
     """Pin each passing thread to its CPU; keep every other thread of
     INFERIOR off the pinned CPUs when it has another CPU to go to."""
@@ -100,7 +116,7 @@ def _apply_affinities(inferior):
             if tid in pinned:
                 want = {pinned[tid]}
             else:
-                want = orig - busy or orig
+                want = orig - busy or _spare_cpus(busy) or orig
             _setaffinity(tid, want)
             _set_by_us[tid] = want
         except OSError:
@@ -139,7 +155,15 @@ def _release_others():
 
 
 class SafePass:
-    """One thread's single-stepped pass through one critical section."""
+    """One thread's single-stepped pass through one critical section.
+
+    A pass at a user breakpoint's section (origin "breakpoint") goes on
+    across the user's stops and resumes there, until the thread leaves.
+    On a native target it keeps the other threads off its CPU with
+    their affinity alone: scheduler-locking would not hold them between
+    GDB's steps over breakpoints anyway (see _spare_cpus), and left on
+    across a stop it would let a "continue" in the breakpoint's commands
+    resume that one thread alone."""
 
     def __init__(self, thread, cs, origin):
         self.origin = origin
@@ -156,8 +180,10 @@ class SafePass:
             threads.write_rseq_cs(self.thread, 0)
         _active[self.num] = self
         _follow_resumes()
-        _hold_others()
-        if target.is_native(self.inferior):
+        native = target.is_native(self.inferior)
+        if self.origin != "breakpoint" or not native:
+            _hold_others()
+        if native:
             st = threads.state(self.thread)
             if st.cpu_id is not None and st.cpu_id >= 0:
                 self.cpu = st.cpu_id
@@ -186,7 +212,9 @@ class SafePass:
 
 
 def abort_inside(thread, cs):
-    """Send THREAD, stopped inside CS, to CS's abort handler."""
+    """Send THREAD, stopped inside CS, to CS's abort handler, its
+    rseq_cs re-armed if a pass had cleared it."""
+    end(thread, restore_rseq_cs=True)
     _abort_if_inside(thread, cs, quiet=True)
 
 
@@ -262,10 +290,23 @@ def any_active():
     return bool(_active)
 
 
+def can_isolate(thread):
+    """Whether a pass of THREAD can keep the other threads off its CPU
+    without holding them: another CPU must be there for them (native),
+    or the target stops them all (remote all-stop, scheduler-locking)."""
+    if not target.is_native(thread.inferior):
+        return not gdb.parameter("non-stop")
+    try:
+        return len(os.sched_getaffinity(0)) > 1
+    except OSError:
+        return False
+
+
 def begin(thread, cs, origin="inside"):
     """Start a pass for THREAD in CS unless one is already running.
-    ORIGIN ("inside" or "guard") says who ends it: guard passes end with
-    the line-step command that made them."""
+    ORIGIN ("inside", "guard" or "breakpoint") says who ends it: guard
+    passes end with the line-step command that made them, breakpoint
+    passes at the section's exits only."""
     p = _active.get(thread.global_num)
     if p is not None:
         return p
@@ -278,9 +319,11 @@ def end(thread, restore_rseq_cs=False):
         p.end(restore_rseq_cs)
 
 
-def end_all(restore_rseq_cs=False, origin=None):
+def end_all(restore_rseq_cs=False, origin=None, keep=None):
+    """End the passes started by ORIGIN (all by default) but those
+    started by KEEP."""
     for p in list(_active.values()):
-        if origin is None or p.origin == origin:
+        if (origin is None or p.origin == origin) and p.origin != keep:
             p.end(restore_rseq_cs)
 
 
@@ -383,10 +426,13 @@ def _on_cont(event):
     """A command other than our own stepping resumed the inferior.  The
     pre-hooks of CLI commands already gave passes back; this catches the
     rest (MI's -exec-continue runs no hook), though by now the threads
-    are running: rseq_cs cannot be re-armed, only affinities given back."""
+    are running: rseq_cs cannot be re-armed, only affinities given back.
+    A pass made at a user breakpoint's section runs on to its exits,
+    where its guards end it: giving back the affinities and the other
+    threads now would let it finish unprotected."""
     _signalled.clear()
     if not own_resume and _active:
-        end_all(restore_rseq_cs=True)
+        end_all(restore_rseq_cs=True, keep="breakpoint")
     _follow_resumes()
 
 
