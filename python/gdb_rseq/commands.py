@@ -285,14 +285,16 @@ LINE_STEP_COMMANDS = ("step", "next", "until", "advance", "finish")
 
 class PrepareResume(gdb.Command):
     """Get threads and guards ready for a command that resumes the inferior.
-Usage: maintenance rseq prepare-resume [line-step]
+Usage: maintenance rseq prepare-resume [line-step | dprintf]
 
 Run by the hooks gdb-rseq defines for continue, step, next, until,
 advance and finish (hook-continue, hook-next, ...): threads stopped
 inside a critical section go to its abort handler, as the kernel would
 send them, and with \"line-step\" the guards for GDB's own stepping are
-armed.  Not meant to be typed; a user's own hook for these commands
-replaces gdb-rseq's and should run this command first."""
+armed.  With \"dprintf\", run by hookpost-dprintf, the guards start
+following dprintfs, which GDB tells Python nothing about.  Not meant to
+be typed; a user's own hook for these commands replaces gdb-rseq's and
+should run this command first."""
 
     def __init__(self):
         super().__init__("maintenance rseq prepare-resume",
@@ -302,7 +304,12 @@ replaces gdb-rseq's and should run this command first."""
         # A command object, not a "python" line: the hook also runs for
         # the "continue" every stepi resumes through, and compiling a
         # line of Python each time would cost a fifth of a step.
-        _load("guards").before_command(line_step=arg.strip() == "line-step")
+        arg = arg.strip()
+        if arg == "dprintf":
+            # GDB tells Python nothing about dprintfs.
+            _load("guards").dprintf_created()
+            return
+        _load("guards").before_command(line_step=arg == "line-step")
 
 
 def _define_hooks():
@@ -313,6 +320,10 @@ def _define_hooks():
     # "continue" is no line step, but resuming threads stopped inside
     # sections needs the same care.  (MI's -exec-continue runs no hooks.)
     hooks.append("define hook-continue\nmaintenance rseq prepare-resume\nend")
+    # GDB tells Python nothing about dprintfs; a dprintf inside a
+    # section needs the same guards as a breakpoint there.
+    hooks.append("define hookpost-dprintf\n"
+                 "maintenance rseq prepare-resume dprintf\nend")
     gdb.execute("\n".join(hooks), to_string=True)
 
 

@@ -57,6 +57,7 @@ these points, all of them outside any walk of the breakpoint list
   no prompt; there the next resume does it.
 """
 
+import re
 import sys
 
 import gdb
@@ -112,6 +113,11 @@ class _EntryGuard(gdb.Breakpoint):
         thread = gdb.selected_thread()
         origin = guards.owner(thread, self.cs) if thread is not None \
             else None
+        if origin == "breakpoint":
+            # A new pass.  One of this thread's that is still there left
+            # its section unseen (a jump, a call from GDB) and the
+            # program armed rseq_cs again since: start afresh.
+            safepass.end(thread)
         if origin is not None:
             try:
                 safepass.begin(thread, self.cs, origin=origin)
@@ -328,7 +334,7 @@ class _Guards:
         user's breakpoints.  Run where GDB walks no breakpoint list: the
         resuming pre-hooks (with RECHECK: "set can-use-hw-watchpoints"
         sends no event), a resume (gdb.events.cont) and the prompt."""
-        if self.dirty or recheck:
+        if self.dirty or recheck or _dprintfs:
             self.dirty = False
             self.for_watchpoints = _software_watchpoint()
             _check_inside_breakpoints()
@@ -382,8 +388,8 @@ def _follow_events():
     and an event for each would cost every stepi."""
     for name, handler, want in (
             ("cont", _on_cont, guards.dirty or guards.for_watchpoints
-             or bool(guards.inside)),
-            ("before_prompt", _on_before_prompt, guards.dirty)):
+             or bool(guards.inside) or _dprintfs),
+            ("before_prompt", _on_before_prompt, guards.dirty or _dprintfs)):
         if want != _following[name]:
             _following[name] = want
             events = getattr(gdb.events, name)
@@ -489,10 +495,65 @@ def _check_inside_breakpoints(event=None):
     for bp in gdb.breakpoints():
         for _, cs in _inside_locations(bp):
             inside[cs.start] = cs
+    if _dprintfs:
+        for addr in _dprintf_addresses():
+            cs = registry.lookup(addr)
+            if cs is not None:
+                inside[cs.start] = cs
     guards.inside = inside
     _no_displaced.want("breakpoint inside", bool(inside))
     if event is not None and gdb.selected_inferior().pid:
         guards.sync()
+
+
+# Whether a dprintf may exist.  Python sees no dprintf: GDB sends no
+# event for one and gdb.breakpoints() leaves them out.  The "dprintf"
+# command's post-hook (commands.py) sets this; from then on, until none
+# is left, the guards follow dprintfs from "info breakpoints" at each
+# resume (a dprintf set before "run" moves with the program, silently)
+# and each prompt (delete, disable, enable and condition send nothing
+# either, and an interactive "delete" runs no post-hook on GDB 13).
+_dprintfs = False
+
+_DPRINTF_RE = re.compile(
+    r"^(\d+)\s+dprintf\s+\S+\s+([yn])\s+(0x[0-9a-fA-F]+|<MULTIPLE>)")
+_LOCATION_RE = re.compile(r"^(\d+)\.\d+\s+([yn])\S*\s+(0x[0-9a-fA-F]+)")
+
+
+def _dprintf_addresses():
+    """The addresses of the enabled locations of enabled dprintfs; stops
+    following them when none is left."""
+    global _dprintfs
+    out = []
+    current = None
+    seen = False
+    try:
+        listing = gdb.execute("info breakpoints", to_string=True)
+    except gdb.error:
+        return out
+    for line in listing.splitlines():
+        m = _DPRINTF_RE.match(line)
+        if m:
+            seen = True
+            current = m.group(1) if m.group(2) == "y" else None
+            if current is not None and m.group(3) != "<MULTIPLE>":
+                out.append(int(m.group(3), 16))
+            continue
+        m = _LOCATION_RE.match(line)
+        if m and m.group(1) == current and m.group(2) == "y":
+            out.append(int(m.group(3), 16))
+        elif not m and line[:1].isdigit():
+            current = None
+    if not seen:
+        _dprintfs = False
+    return out
+
+
+def dprintf_created():
+    """Run by the post-hook of "dprintf"."""
+    global _dprintfs
+    _dprintfs = True
+    guards.changed()
 
 
 # commands.py calls these from GDB's breakpoint events, for user
