@@ -257,15 +257,16 @@ class _Guards:
         pass.
 
         During a line step only the stepped thread's passes are made
-        safe.  Another thread that runs meanwhile and reaches a guard is
+        safe, but at sections holding a user breakpoint.  Another thread that runs meanwhile and reaches a guard is
         stepped over it in place (displaced stepping is off for the
         command), still at the section's first instruction with rseq_cs
         armed: the kernel aborts or protects that pass as usual.  Holding
         the other threads for its pass would hold the stepped one.
 
         A section holding a user breakpoint is passed safely by every
-        thread outside line steps: the thread stops or is stepped over
-        the breakpoint there (a false condition, an ignore count, a
+        thread, during line steps too (the stepped thread may wait for
+        one that keeps reaching such a breakpoint): the thread stops or
+        is stepped over the breakpoint there (a false condition, an ignore count, a
         stop method, commands that continue) without the kernel
         aborting the pass, so the program moves on, and the others,
         kept off its CPU, cannot touch its per-CPU data meanwhile.
@@ -275,10 +276,6 @@ class _Guards:
         at the breakpoint and whatever resumes the thread from there
         (continue from a command list, MI, Python) leave it running
         safely to its end, as one unit."""
-        if self.for_command:
-            if thread.global_num == self.thread_num:
-                return "guard"
-            return None
         if cs.start in self.inside:
             # One such pass at a time.  GDB lets the other threads run
             # between its steps over breakpoints (scheduler-locking or
@@ -289,9 +286,14 @@ class _Guards:
             # over the breakpoint in place, it is aborted and retries.
             if safepass.active(thread) is not None:
                 return "breakpoint"
-            if safepass.any_active() or not safepass.can_isolate(thread):
-                return None
-            return "breakpoint"
+            if not safepass.any_active() and safepass.can_isolate(thread):
+                return "breakpoint"
+        if self.for_command:
+            if thread.global_num == self.thread_num:
+                return "guard"
+            return None
+        if cs.start in self.inside:
+            return None
         return "guard" if self.for_watchpoints else None
 
     def arm_for_command(self):
