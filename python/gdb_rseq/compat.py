@@ -29,6 +29,8 @@ extension is written around rather than keyed:
   instruction on 13, 16 and 18 (mi-step.exp, step-resume.exp).
 """
 
+import re
+
 import gdb
 
 
@@ -95,8 +97,10 @@ def set_quietly(name, value):
 
 # An MI stream record ("~" console, "&" log, "@" target) as GDB 18
 # writes it into a capture: the C string of one flush of a console.
-_MI_RECORD = r'^[~&@]"((?:[^"\\]|\\.)*)"$'
-_MI_ESCAPE = rb"\\(?:([0-7]{1,3})|(.))"
+# Compiled once: a capture is unwrapped after every step printed, and
+# re's own cache of patterns is cleared whenever it fills.
+_MI_RECORD = re.compile(r'^[~&@]"((?:[^"\\]|\\.)*)"$')
+_MI_ESCAPE = re.compile(rb"\\(?:([0-7]{1,3})|(.))")
 _MI_ESCAPES = {b"n": b"\n", b"t": b"\t", b"r": b"\r", b"e": b"\x1b",
                b"a": b"\a", b"b": b"\b", b"f": b"\f", b"v": b"\v"}
 
@@ -110,14 +114,13 @@ def _mi_unescape(m):
 def _unwrap_mi(text):
     """TEXT, a capture holding MI stream records among plain lines, as
     the console would have shown it."""
-    import re
     out = []
     lines = text.split("\n")
     for i, line in enumerate(lines):
-        m = re.match(_MI_RECORD, line)
+        m = _MI_RECORD.match(line)
         if m:
             raw = m.group(1).encode("utf-8", "surrogateescape")
-            out.append(re.sub(_MI_ESCAPE, _mi_unescape, raw).decode(
+            out.append(_MI_ESCAPE.sub(_mi_unescape, raw).decode(
                 "utf-8", "replace"))
         elif i < len(lines) - 1:
             out.append(line + "\n")
