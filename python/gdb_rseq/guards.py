@@ -493,17 +493,25 @@ def _check_inside_breakpoints(event=None):
     if event is not None and _checked_generation == registry.generation:
         return
     _checked_generation = registry.generation
+    # A breakpoint on a section's first instruction stops the thread
+    # before it did anything there: the restart that follows costs
+    # nothing, and the user sees the thread's rseq_cs armed, as the
+    # program left it.  Only one further in gets a pass.
     inside = {}
+    any_inside = False
     for bp in gdb.breakpoints():
-        for _, cs in _inside_locations(bp):
-            inside[cs.start] = cs
+        for addr, cs in _inside_locations(bp):
+            if addr != cs.start:
+                inside[cs.start] = cs
+            any_inside = True
     if _dprintfs:
         for addr in _dprintf_addresses():
             cs = registry.lookup(addr)
-            if cs is not None:
+            if cs is not None and addr != cs.start:
                 inside[cs.start] = cs
+            any_inside = any_inside or cs is not None
     guards.inside = inside
-    _no_displaced.want("breakpoint inside", bool(inside))
+    _no_displaced.want("breakpoint inside", bool(inside) or any_inside)
     if event is not None and gdb.selected_inferior().pid:
         guards.sync()
 
