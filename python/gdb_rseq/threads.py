@@ -23,6 +23,7 @@ import gdb
 
 import _gdb_rseq
 
+from . import arch as archs
 from . import registry as _registry
 from . import target
 
@@ -68,22 +69,6 @@ pc: the thread's PC.  how: how the area was found ("ptrace",
 _CPU_ID_START = 0
 _CPU_ID = 4
 _RSEQ_CS = 8
-
-# How to read the thread pointer that glibc's __rseq_offset is relative to
-# (glibc's __thread_pointer), by GDB architecture name.
-_THREAD_POINTER = {
-    "i386:x86-64": "$fs_base",
-    "i386:x64-32": "$fs_base",
-    "i386": "$gs_base",
-    "aarch64": "$tpidr",
-    "riscv:rv64": "$tp",
-    "riscv:rv32": "$tp",
-    "loongarch64": "$tp",
-    "powerpc:common64": "$r13",
-    "powerpc:common": "$r2",
-    "s390:64-bit": "(($acr0 << 32) | $acr1)",
-    "s390:31-bit": "$acr0",
-}
 
 # (pid, lwp) -> (area or None, signature or None, how)
 _cache = {}
@@ -138,8 +123,8 @@ def _symbol_value(name, ctype):
 
 def _find_area_by_symbols(thread):
     """Steps 2-4 of the search, in THREAD's context."""
-    arch = thread.inferior.architecture().name()
-    tp_expr = _THREAD_POINTER.get(arch)
+    tp_expr = archs.describe(
+        thread.inferior.architecture().name()).thread_pointer
     tp = _value(tp_expr) if tp_expr else None
     if tp is not None:
         size = _symbol_value("__rseq_size", "unsigned int")
