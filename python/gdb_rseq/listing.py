@@ -52,7 +52,9 @@ def _address_of(value):
 
 
 def info_rseq(arg):
-    """`info rseq [ADDRESS | /REGEXP]'."""
+    """`info rseq [ADDRESS | /REGEXP]'.  Descriptors the kernel would
+    reject are listed among the others, each followed by why gdb-rseq
+    does not step with it."""
     arg = arg.strip()
     regs = _registry.registry
     # C.s. missing from the tables but armed by a thread (JIT code)
@@ -63,7 +65,7 @@ def info_rseq(arg):
             pat = re.compile(arg[1:])
         except re.error as e:
             raise gdb.GdbError("Invalid regexp %r: %s" % (arg[1:], e))
-        found = [cs for cs in regs.sections()
+        found = [cs for cs in regs.sections() + regs.rejected()
                  if pat.search(cs.objfile or "(memory)")]
         if not found:
             gdb.write("No rseq critical sections in objfiles matching "
@@ -72,16 +74,19 @@ def info_rseq(arg):
     elif arg:
         addr = _address_of(gdb.parse_and_eval(arg))
         cs = regs.lookup(addr)
-        if cs is None:
+        # A rejected descriptor over ADDR says why nothing holds it.
+        found = [cs] if cs is not None else [
+            r for r in regs.rejected() if r.contains(addr)]
+        if not found:
             gdb.write("No rseq critical section contains %#x.\n" % addr)
             return
-        found = [cs]
     else:
-        found = regs.sections()
+        found = regs.sections() + regs.rejected()
         if not found:
             gdb.write("No rseq critical sections in the loaded "
                       "objfiles.\n")
             return
+    found.sort(key=lambda c: c.start)
     _print_sections(found)
 
 
@@ -101,6 +106,9 @@ def _print_sections(found):
                      cs.objfile or "(memory)"))
         for e in cs.exits:
             gdb.write("    exit %s %s\n" % (_hex(e.ip, w), e.kind))
+        if cs.rejected:
+            gdb.write("    rejected, not used for stepping: %s\n"
+                      % cs.rejected)
 
 
 def info_rseq_threads(arg):
@@ -147,7 +155,7 @@ def maint_check(arg):
     if arg.strip():
         raise gdb.GdbError("maintenance rseq check takes no arguments.")
     shown = 0
-    for name, path, source, bias, count, diags in \
+    for name, path, source, bias, count, diags, rejected in \
             _registry.registry.objfile_entries():
         if path is not None and count:
             # Again, with exits derived by the reader, so that its
@@ -165,8 +173,12 @@ def maint_check(arg):
                   % (name, count, "" if count == 1 else "s",
                      source or "no table", bias))
         for d in diags:
-            where = (" %#x:" % (d.ip + bias)) if d.ip is not None else ""
+            where = ((" %#x:" % ((d.ip + bias) & 0xffffffffffffffff))
+                     if d.ip is not None else "")
             gdb.write("  %s:%s %s\n" % (d.severity, where, d.msg))
+        for r, why in rejected:
+            gdb.write("  rejected: %#x: %s\n"
+                      % ((r.start_ip + bias) & 0xffffffffffffffff, why))
         if not diags:
             gdb.write("  no findings\n")
     if not shown:

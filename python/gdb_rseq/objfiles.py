@@ -56,13 +56,19 @@ ref_section, ref_addr: a section to measure the load bias by and its
 address in the file (None: the file is not relocated).  diagnostics: the reader's findings.  path:
 the local file, None when read from memory.  bias: the load bias already
 known.  provisional: read from memory before the loader relocated it:
-read again at a later stop."""
+read again at a later stop.  rejected: (raw c.s., reason) of the
+descriptors the kernel would reject (see judge), kept out of raw.  code:
+[lo, hi) file-address ranges of the file's executable sections, or None
+when unknown.  problems: what is wrong with the tables, one line each, for
+the warning printed when they are read."""
 
     __slots__ = ("raw", "source", "ref_section", "ref_addr", "diagnostics",
-                 "path", "bias", "provisional")
+                 "path", "bias", "provisional", "rejected", "code",
+                 "problems")
 
     def __init__(self, raw, source, ref_section, ref_addr, diagnostics,
-                 path, bias, provisional):
+                 path, bias, provisional, rejected=(), code=None,
+                 problems=()):
         self.raw = raw
         self.source = source
         self.ref_section = ref_section
@@ -71,6 +77,9 @@ read again at a later stop."""
         self.path = path
         self.bias = bias
         self.provisional = provisional
+        self.rejected = rejected
+        self.code = code
+        self.problems = problems
 
 
 class _RawCS:
@@ -247,6 +256,192 @@ def _may_have_tables(path):
         os.close(fd)
 
 
+# Section header fields read by _code_ranges, by ELF class: format of
+# (sh_flags, sh_addr, sh_offset, sh_size) and its offset in the header.
+_SHDR_RANGE_FIELDS = {1: ("IIII", 8), 2: ("QQQQ", 8)}
+_SHF_ALLOC = 0x2
+_SHF_EXECINSTR = 0x4
+_MAX_SHNUM = 1 << 16
+
+
+def _code_ranges(path):
+    """Sorted [lo, hi) file-address ranges of the allocated executable
+    sections of the ELF file PATH, or None when its section headers cannot
+    be read (librseqelf reports why)."""
+    try:
+        fd = os.open(path, os.O_RDONLY)
+    except OSError:
+        return None
+    try:
+        ehdr = os.pread(fd, 64, 0)
+        if len(ehdr) < 52 or ehdr[:4] != b"\x7fELF" \
+                or ehdr[4] not in _ELF_SHDR_FIELDS or ehdr[5] not in (1, 2):
+            return None
+        order = "<" if ehdr[5] == 1 else ">"
+        efmt, eoff, _sfmt, _soff = _ELF_SHDR_FIELDS[ehdr[4]]
+        shoff, shentsize, shnum, _shstrndx = struct.unpack_from(
+            order + efmt, ehdr, eoff)
+        fmt, off = _SHDR_RANGE_FIELDS[ehdr[4]]
+        if shoff == 0 or shentsize < off + struct.calcsize(fmt) \
+                or shnum > _MAX_SHNUM:
+            return None
+        table = os.pread(fd, shentsize * shnum, shoff)
+        out = []
+        for i in range(len(table) // shentsize):
+            flags, addr, _offset, size = struct.unpack_from(
+                order + fmt, table, i * shentsize + off)
+            if flags & _SHF_ALLOC and flags & _SHF_EXECINSTR and size:
+                out.append((addr, addr + size))
+        return sorted(out)
+    except (OSError, struct.error):
+        return None
+    finally:
+        os.close(fd)
+
+
+def in_code(code, lo, hi):
+    """Whether [LO, HI) lies in one of the ranges CODE (see _code_ranges);
+    True when CODE is None (unknown)."""
+    if code is None:
+        return True
+    i = bisect.bisect_right(code, (lo, float("inf"))) - 1
+    return i >= 0 and code[i][0] <= lo and hi <= code[i][1]
+
+
+def _majority(values):
+    """The value more than half of VALUES hold, or None."""
+    counts = collections.Counter(values)
+    if not counts:
+        return None
+    value, n = counts.most_common(1)[0]
+    return value if 2 * n > len(values) else None
+
+
+def judge(raw, code=None):
+    """Split the c.s. RAW (objects with _gdb_rseq.CriticalSection's fields)
+    into those gdb-rseq steps with and those it rejects: ([accepted],
+    [(c.s., reason)]).
+
+    Rejected are the descriptors the kernel would reject when a thread
+    armed them (it kills the thread with SIGSEGV): a version other than 0,
+    any flag (Linux 6.0 and later), abort_ip inside the range, a range
+    that wraps, a signature other than the one the thread registered; and,
+    as nothing would be left to step through, an empty range.  As the
+    registered signature is not known from a file, the one most of its
+    c.s. use stands for it, else the one glibc and librseq register.  A
+    range longer than MAX_CS_LEN, or outside the file's executable
+    sections (CODE), is no code of this file: rejected too.  The kernel
+    never reads these tables, so a rejected entry changes nothing for the
+    program: gdb-rseq steps through its range as through any code, and
+    learns the c.s. from memory if a thread does arm a sound descriptor
+    for it."""
+    signed = [r.signature for r in raw if r.signature is not None]
+    expected = _majority(signed)
+    if expected is None and signed:
+        expected = target.abort_signature()
+    accepted, rejected = [], []
+    for r in raw:
+        reason = _rejection(r, expected, code)
+        if reason is None:
+            accepted.append(r)
+        else:
+            rejected.append((r, reason))
+    return accepted, rejected
+
+
+def _rejection(r, expected, code):
+    """Why judge rejects the c.s. R, or None."""
+    start, end, abort = r.start_ip, r.post_commit_ip, r.abort_ip
+    if r.version != 0:
+        return "descriptor version %d is not 0" % r.version
+    if r.flags:
+        return ("flags %#x are set: Linux 6.0 and later kill a thread "
+                "interrupted in it" % r.flags)
+    if end <= start:
+        return "post_commit_offset is 0 or wraps around: the range is empty"
+    if end - start > MAX_CS_LEN:
+        return ("post_commit_offset %#x is longer than any critical "
+                "section (%#x bytes at most)" % (end - start, MAX_CS_LEN))
+    if start <= abort < end:
+        return "abort_ip lies inside the range"
+    if not in_code(code, start, end):
+        return "the range is not inside one executable section of the file"
+    if r.signature is None:
+        return "no signature: the 4 bytes before abort_ip are not in the file"
+    if expected is not None and r.signature != expected:
+        return ("signature %#010x before abort_ip is not %#010x"
+                % (r.signature, expected))
+    return None
+
+
+def bad_exits(raw, code):
+    """{(start_ip, exit ip)} of the declared exits of the c.s. RAW that lie
+    outside the executable ranges CODE: no thread can go there, and a
+    breakpoint there cannot be inserted."""
+    if code is None:
+        return set()
+    return {(r.start_ip, ip) for r in raw for ip, kind in r.exits
+            if kind == "declared" and not in_code(code, ip, ip + 1)}
+
+
+# Reader findings that judge's reasons already cover, by the start of
+# their message: not repeated in the warning.
+_JUDGED = ("descriptor version", "deprecated flags", "unknown flags",
+           "post_commit_offset is 0", "abort_ip", "start_ip", "signature",
+           "no signature", "critical section [")
+
+_MAX_PROBLEMS = 6
+
+
+def _problems(rejected, exits, diagnostics, total):
+    """The lines of the warning about damaged tables: what judge rejected,
+    the declared exits dropped, and the reader's other errors and
+    warnings."""
+    lines = ["%#x: %s" % (r.start_ip, why) for r, why in rejected]
+    lines += ["%#x: declared exit %#x lies outside the file's code: "
+              "ignored" % (start, ip) for start, ip in sorted(exits)]
+    for d in diagnostics:
+        if d.severity not in ("error", "warning"):
+            continue
+        if d.msg.startswith(_JUDGED) and any(
+                d.ip in (r.start_ip, r.abort_ip) for r, _ in rejected):
+            continue
+        if d.msg.startswith(("signature", "no signature")):
+            continue            # judge decides on signatures
+        lines.append(("%#x: %s" % (d.ip, d.msg)) if d.ip is not None
+                     else d.msg)
+    if not lines:
+        return ()
+    used = total - len(rejected)
+    head = "damaged rseq tables: "
+    if rejected:
+        head += "%d of %d critical sections rejected, " % (len(rejected),
+                                                          total)
+    head += "%d used for stepping" % used
+    if len(lines) > _MAX_PROBLEMS:
+        more = len(lines) - _MAX_PROBLEMS + 1
+        lines = lines[:_MAX_PROBLEMS - 1] + ["... and %d more" % more]
+    lines.append("(%s`maintenance rseq check' shows all findings)"
+                 % ("`info rseq' lists the rejected descriptors, "
+                    if rejected else ""))
+    return tuple([head] + lines)
+
+
+def _checked(raw, diagnostics, code):
+    """(c.s. to step with, rejected, problems) of the c.s. RAW and the
+    reader's DIAGNOSTICS.  A file the reader has nothing against is not
+    looked at twice: judge only has to see the c.s. of a damaged one, and
+    a clean file may have 100k."""
+    if not any(d.severity in ("error", "warning") for d in diagnostics):
+        return raw, (), ()
+    accepted, rejected = judge(raw, code)
+    exits = bad_exits(accepted, code)
+    problems = _problems(rejected, exits, diagnostics, len(raw))
+    if rejected:
+        raw = _RawTable(accepted)
+    return raw, tuple(rejected), problems
+
+
 def _read_file(objfile, path):
     if not _may_have_tables(path):
         return _no_tables(path=path)
@@ -269,8 +464,11 @@ def _read_file(objfile, path):
         log.info("%s: %d critical section%s from %s", objfile.filename,
                  len(sections), "" if len(sections) == 1 else "s",
                  tables.table)
-    return Tables(sections, tables.table, ref_section, ref_addr,
-                  tables.diagnostics, path, 0, False)
+    code = _code_ranges(path) if sections else None
+    raw, rejected, problems = _checked(sections, tables.diagnostics, code)
+    return Tables(raw, tables.table, ref_section, ref_addr,
+                  tables.diagnostics, path, 0, False, rejected, code,
+                  problems)
 
 
 # ---- where GDB put the sections ----------------------------------------
@@ -428,8 +626,10 @@ def _read_memory(objfile):
             version, flags, start, length, abort = unpack_descriptor(d,
                                                                      order)
             if version != 0 or length == 0 or length > MAX_CS_LEN:
-                diags.append(Finding("warning", addr,
-                                     "invalid descriptor in memory"))
+                # No range to judge (see judge): reported, not listed.
+                diags.append(Finding(
+                    "error", addr, "invalid descriptor in memory: version "
+                    "%d, post_commit_offset %#x" % (version, length)))
                 continue
             links = to_link([start, abort])
             if links is None:
@@ -450,9 +650,11 @@ def _read_memory(objfile):
     except (gdb.MemoryError, gdb.error) as e:
         log.warning("%s: cannot read rseq tables from memory: %s", name, e)
         return None
-    raw = _RawTable(raw)
+    accepted, rejected = judge(raw)
+    problems = _problems(rejected, (), diags, len(raw))
+    raw = _RawTable(accepted)
     log.info("%s: %d critical section%s from %s in memory%s",
              name, len(raw), "" if len(raw) == 1 else "s", table,
              " (not relocated yet: read again later)" if provisional else "")
     return Tables(raw, table + " (memory)", table, lo - bias, diags, None,
-                  bias, provisional)
+                  bias, provisional, tuple(rejected), None, problems)

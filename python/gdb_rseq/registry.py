@@ -60,15 +60,17 @@ class CriticalSection:
     the kernel aborts.  exits: tuple of Exit, other than post_commit and
     abort.  descriptor: address of its struct rseq_cs (None when unknown).
     signature: the 32-bit word before abort (None when unknown).  objfile:
-    the file name it was read from, None when learned from memory."""
+    the file name it was read from, None when learned from memory.
+    rejected: why the descriptor is not used for stepping (see
+    objfiles.judge), None for one that is."""
 
     __slots__ = ("start", "post_commit", "abort", "exits", "descriptor",
                  "signature", "objfile", "flags", "version", "has_call",
-                 "has_syscall", "_exit_set")
+                 "has_syscall", "rejected", "_exit_set")
 
     def __init__(self, start, post_commit, abort, exits=(), descriptor=None,
                  signature=None, objfile=None, flags=0, version=0,
-                 has_call=False, has_syscall=False):
+                 has_call=False, has_syscall=False, rejected=None):
         self.start = start
         self.post_commit = post_commit
         self.abort = abort
@@ -80,6 +82,7 @@ class CriticalSection:
         self.version = version
         self.has_call = has_call
         self.has_syscall = has_syscall
+        self.rejected = rejected
         self._exit_set = None
 
     def contains(self, addr):
@@ -126,6 +129,9 @@ class _Entry:
         self.bias = tables.bias
         self.cache = {}
         self.provisional = tables.provisional
+        # Descriptors the kernel would reject: listed, never stepped with.
+        self.rejected = tables.rejected
+        self.code = tables.code
 
     def set_bias(self, bias):
         if bias != self.bias:
@@ -137,11 +143,16 @@ class _Entry:
     def at(self, i):
         cs = self.cache.get(i)
         if cs is None:
+            from . import objfiles
             r = self.raw[i]
             b = self.bias
             start, end, abort = (r.start_ip + b, r.post_commit_ip + b,
                                  r.abort_ip + b)
-            exits = {ip + b: kind for ip, kind in r.exits}
+            # A declared exit outside the file's code is no place a
+            # thread can reach, nor one a breakpoint can be put at.
+            exits = {ip + b: kind for ip, kind in r.exits
+                     if kind != "declared"
+                     or objfiles.in_code(self.code, ip, ip + 1)}
             # Derived here, for the c.s. someone asks about, rather than
             # for all of them at load time: a file may have 100k.
             from .exits import derive_exits
@@ -168,6 +179,18 @@ class _Entry:
 
     def all(self):
         return [self.at(k) for k in range(len(self.raw))]
+
+    def all_rejected(self):
+        """The rejected descriptors, as CriticalSection at run-time
+        addresses, with no exits."""
+        b = self.bias
+        mask = 0xffffffffffffffff
+        return [CriticalSection(
+            (r.start_ip + b) & mask, (r.post_commit_ip + b) & mask,
+            (r.abort_ip + b) & mask, (),
+            None if r.descriptor is None else (r.descriptor + b) & mask,
+            r.signature, self.filename, r.flags, r.version,
+            rejected=why) for r, why in self.rejected]
 
 
 class Registry:
@@ -215,6 +238,7 @@ class Registry:
                 continue
             if tables is None:
                 continue
+            _warn_damaged(objfile.filename, tables)
             self._entries[objfile] = _Entry(objfile, tables)
             self._dirty = True
             self._changed()
@@ -281,6 +305,7 @@ class Registry:
             if e.provisional:
                 fresh = objfiles.read(o)
                 if fresh is not None:
+                    _warn_damaged(o.filename, fresh)
                     self._entries[o] = _Entry(o, fresh)
                     self._changed()
         # Files that are not relocated (ET_EXEC) have no reference section.
@@ -299,11 +324,12 @@ class Registry:
         if moved:
             self._changed()
 
-    def _current_entries(self):
+    def _current_entries(self, rejected=False):
         self._check_relocation()
         ps = gdb.current_progspace()
         return [e for o, e in self._entries.items()
-                if e.raw and o.is_valid() and _progspace_of(o) is ps]
+                if (e.rejected if rejected else e.raw)
+                and o.is_valid() and _progspace_of(o) is ps]
 
     # ---- queries -----------------------------------------------------
 
@@ -352,13 +378,22 @@ class Registry:
         out.sort(key=lambda c: c.start)
         return out
 
+    def rejected(self):
+        """The descriptors of the current program space's objfiles that
+        are not used for stepping (objfiles.judge), sorted by start."""
+        out = []
+        for e in self._current_entries(rejected=True):
+            out.extend(e.all_rejected())
+        out.sort(key=lambda c: c.start)
+        return out
+
     def objfile_entries(self):
-        """(filename, local path or None, source, bias, count, diagnostics)
-        per objfile read, tables or not, for `maint rseq check'."""
+        """(filename, local path or None, source, bias, count, diagnostics,
+        rejected) per objfile read, tables or not, for `maint rseq check'."""
         self._check_relocation()
         ps = gdb.current_progspace()
-        return [(e.filename, e.path, e.source, e.bias, len(e.raw),
-                 e.diagnostics)
+        return [(e.filename, e.path, e.source, e.bias,
+                 len(e.raw) + len(e.rejected), e.diagnostics, e.rejected)
                 for o, e in self._entries.items()
                 if _progspace_of(o) is ps]
 
@@ -394,7 +429,9 @@ class Registry:
             return None
         version, flags, start, length, abort = objfiles.unpack_descriptor(
             raw, order)
-        if (version != 0 or length == 0 or length > objfiles.MAX_CS_LEN
+        # As objfiles.judge: what the kernel would reject is no c.s.
+        if (version != 0 or flags or length == 0
+                or length > objfiles.MAX_CS_LEN
                 or start + length > 0xffffffffffffffff
                 or start <= abort < start + length):
             log.info("descriptor %#x is not a valid struct rseq_cs",
@@ -430,6 +467,24 @@ class Registry:
         log.info("learned critical section %#x-%#x (abort %#x) from "
                  "descriptor %#x", start, end, abort, descriptor_addr)
         return cs
+
+
+# The damaged tables already warned about, with what was wrong: a file is
+# warned about once per session, not at each re-run or re-read, and again
+# only if what is wrong with it changes (it was rebuilt).
+_warned = set()
+
+
+def _warn_damaged(filename, tables):
+    """Say once, when an objfile's tables are read, what is wrong with
+    them and what gdb-rseq does about it (objfiles.judge)."""
+    if not tables.problems:
+        return
+    key = (filename, tables.problems)
+    if key in _warned:
+        return
+    _warned.add(key)
+    log.warning("%s: %s", filename, "\n  ".join(tables.problems))
 
 
 def _progspace_of(objfile):
