@@ -28,6 +28,9 @@
      NAME_retry        (retry only) where the asm re-reads the CPU and re-arms
      NAME_done         (retry only) the jump over the inline abort handler
                        lands here
+     NAME_zero, NAME_odd, NAME_full
+                       (aarch64's bounded only) its declared exits
+     NAME_llsc         (aarch64's llsc only) the ldxr of its LL/SC loop
 
    The labels are file-local symbols (not .globl), so several translation
    units may include this header.
@@ -65,7 +68,14 @@
    four under the names percpu_addv, percpu_cmpstore, percpu_addv_spin and
    percpu_addv_retry.
 
-   Supported: x86-64, and i386 (-m32).  */
+   On aarch64 the header also defines (and instantiates as
+   percpu_addv_bounded and percpu_addv_llsc) RSEQ_TEST_DEFINE_PERCPU_ADDV_BOUNDED,
+   a c.s. with cbz, tbnz and b.hs exits, and
+   RSEQ_TEST_DEFINE_PERCPU_ADDV_LLSC, one with an ldxr/stxr loop inside;
+   see their definitions.  There the abort handlers are inline in .text
+   after each c.s., as librseq places them, not in __rseq_failure.
+
+   Supported: x86-64, i386 (-m32) and little-endian aarch64.  */
 
 #ifndef RSEQ_TEST_H
 #define RSEQ_TEST_H
@@ -75,12 +85,18 @@
 #include <stdlib.h>
 #include <sys/rseq.h>
 
-#if !defined (__x86_64__) && !defined (__i386__)
-# error "rseq-test.h supports x86-64 and i386 only"
-#endif
-
-#if RSEQ_SIG != 0x53053053
-# error "rseq-test.h hard-codes the x86 signature 0x53053053"
+#if defined (__x86_64__) || defined (__i386__)
+# if RSEQ_SIG != 0x53053053
+#  error "rseq-test.h hard-codes the x86 signature 0x53053053"
+# endif
+#elif defined (__aarch64__)
+/* Big-endian arm64 registers the signature byte-swapped (RSEQ_SIG_DATA);
+   the .inst below is little-endian's.  */
+# if RSEQ_SIG != 0xd428bc00
+#  error "rseq-test.h hard-codes the aarch64 signature 0xd428bc00"
+# endif
+#else
+# error "rseq-test.h supports x86-64, i386 and aarch64 only"
 #endif
 
 /* Upper bound on the CPU numbers the tests index counters with.  */
@@ -168,6 +184,8 @@ rseq_test_sum (const struct rseq_test_counter *counters)
     sum += __atomic_load_n (&counters[i].count, __ATOMIC_RELAXED);
   return sum;
 }
+
+#if defined (__x86_64__) || defined (__i386__)
 
 /* Architecture pieces.  RSEQ_TEST_ASM_U64 emits a 64-bit word holding an
    address (the descriptor and the tables are 64-bit on 32-bit targets
@@ -389,11 +407,310 @@ name (struct rseq_test_counter *counters, intptr_t v)			\
   return aborts;							\
 }
 
+#elif defined (__aarch64__)
+
+/* aarch64, the way librseq's rseq/arch/aarch64.h writes its c.s.: the
+   descriptor's address is formed with adrp/add in x15 and stored into
+   rseq_cs; the CPU check is ldr/cmp/b.ne; a compare that leaves the
+   c.s. is librseq's RSEQ_ASM_OP_CMPEQ (ldr, sub, cbnz); and the abort
+   handler is inline in .text after the commit, jumped over on the way
+   out: "b 222f", the signature as an instruction (".inst 0xd428bc00",
+   brk #0x45e0), NAME_abort, a branch to the C abort label, 222:.  Only
+   x13-x15 are used as scratch, as librseq uses x14 and x15.  */
+
+# define RSEQ_TEST_ASM_U64(x) ".quad " x "\n\t"
+
+# define RSEQ_TEST_ASM_ARM(cs)					\
+  "adrp x15, " cs "\n\t"					\
+  "add x15, x15, :lo12:" cs "\n\t"				\
+  "str x15, [%[rs], #" RSEQ_TEST_STR (RSEQ_TEST_RSEQ_CS_OFFSET) "]\n\t"
+
+# define RSEQ_TEST_ASM_DESCRIPTOR(name)				\
+  ".pushsection __rseq_cs, \"aw\"\n\t"				\
+  ".balign 32\n\t"						\
+  name "_cs:\n\t"						\
+  ".long 0x0, 0x0\n\t"						\
+  RSEQ_TEST_ASM_U64 (name "_start")				\
+  RSEQ_TEST_ASM_U64 ("(" name "_post_commit - " name "_start)")	\
+  RSEQ_TEST_ASM_U64 (name "_abort")				\
+  ".popsection\n\t"						\
+  ".pushsection __rseq_cs_ptr_array, \"aw\"\n\t"		\
+  RSEQ_TEST_ASM_U64 (name "_cs")				\
+  ".popsection\n\t"
+
+# define RSEQ_TEST_ASM_EXIT_POINT(name, exit_ip)			\
+  ".pushsection __rseq_exit_point_array, \"aw\"\n\t"		\
+  RSEQ_TEST_ASM_U64 (name "_start")				\
+  RSEQ_TEST_ASM_U64 (exit_ip)					\
+  ".popsection\n\t"
+
+# define RSEQ_TEST_ASM_CPU_ID \
+  "[%[rs], #" RSEQ_TEST_STR (RSEQ_TEST_CPU_ID_OFFSET) "]"
+
+# define RSEQ_TEST_ASM_CHECK_CPU(name)				\
+  "ldr w15, " RSEQ_TEST_ASM_CPU_ID "\n\t"			\
+  "cmp w15, %w[cpu]\n\t"					\
+  "b.ne " name "_abort\n\t"
+
+# define RSEQ_TEST_ASM_ABORT(name, c_label)			\
+  "b 222f\n\t"							\
+  ".inst 0xd428bc00\n\t"					\
+  name "_abort:\n\t"						\
+  "b %l[" c_label "]\n\t"					\
+  "222:\n\t"
+
+#define RSEQ_TEST_DEFINE_PERCPU_ADDV(name)				\
+RSEQ_TEST_CS_FUNCTION int						\
+name (struct rseq_test_counter *counters, intptr_t v, int cpu)		\
+{									\
+  struct rseq *rs = rseq_test_abi ();					\
+  intptr_t *p = &counters[cpu].count;					\
+									\
+  __asm__ goto (							\
+    RSEQ_TEST_ASM_DESCRIPTOR (#name)					\
+    RSEQ_TEST_ASM_ARM (#name "_cs")					\
+    #name "_start:\n\t"							\
+    RSEQ_TEST_ASM_CHECK_CPU (#name)					\
+    "ldr x15, [%[p]]\n\t"						\
+    "add x15, x15, %[v]\n\t"						\
+    /* The commit.  */							\
+    "str x15, [%[p]]\n\t"						\
+    #name "_post_commit:\n\t"						\
+    RSEQ_TEST_ASM_ABORT (#name, "aborted")				\
+    : /* no outputs */							\
+    : [rs] "r" (rs),							\
+      [cpu] "r" (cpu),							\
+      [p] "r" (p),							\
+      [v] "r" (v)							\
+    : "memory", "cc", "x15"						\
+    : aborted);								\
+  return 0;								\
+ aborted:								\
+  return -1;								\
+}
+
+/* The "not equal" exit is librseq's: sub and cbnz.  */
+#define RSEQ_TEST_DEFINE_PERCPU_CMPSTORE(name)				\
+RSEQ_TEST_CS_FUNCTION int						\
+name (struct rseq_test_counter *counters, intptr_t expect,		\
+      intptr_t newv, int cpu)						\
+{									\
+  struct rseq *rs = rseq_test_abi ();					\
+  intptr_t *p = &counters[cpu].count;					\
+									\
+  __asm__ goto (							\
+    RSEQ_TEST_ASM_DESCRIPTOR (#name)					\
+    RSEQ_TEST_ASM_EXIT_POINT (#name, #name "_ne")			\
+    ".set " #name "_ne, %l[ne]\n\t"					\
+    RSEQ_TEST_ASM_ARM (#name "_cs")					\
+    #name "_start:\n\t"							\
+    RSEQ_TEST_ASM_CHECK_CPU (#name)					\
+    "ldr x15, [%[p]]\n\t"						\
+    "sub x15, x15, %[expect]\n\t"					\
+    "cbnz x15, %l[ne]\n\t"						\
+    /* The commit.  */							\
+    "str %[newv], [%[p]]\n\t"						\
+    #name "_post_commit:\n\t"						\
+    RSEQ_TEST_ASM_ABORT (#name, "aborted")				\
+    : /* no outputs */							\
+    : [rs] "r" (rs),							\
+      [cpu] "r" (cpu),							\
+      [p] "r" (p),							\
+      [expect] "r" (expect),						\
+      [newv] "r" (newv)							\
+    : "memory", "cc", "x15"						\
+    : ne, aborted);							\
+  return 0;								\
+ ne:									\
+  return 1;								\
+ aborted:								\
+  return -1;								\
+}
+
+/* The loop counts down with subs and b.hs: SPINS + 1 iterations.  */
+#define RSEQ_TEST_DEFINE_PERCPU_ADDV_SPIN(name)				\
+RSEQ_TEST_CS_FUNCTION int						\
+name (struct rseq_test_counter *counters, intptr_t v, int cpu,		\
+      unsigned long spins)						\
+{									\
+  struct rseq *rs = rseq_test_abi ();					\
+  intptr_t *p = &counters[cpu].count;					\
+									\
+  __asm__ goto (							\
+    RSEQ_TEST_ASM_DESCRIPTOR (#name)					\
+    RSEQ_TEST_ASM_ARM (#name "_cs")					\
+    #name "_start:\n\t"							\
+    RSEQ_TEST_ASM_CHECK_CPU (#name)					\
+    "mov x15, %[spins]\n\t"						\
+    #name "_spin:\n\t"							\
+    "subs x15, x15, #1\n\t"						\
+    "b.hs " #name "_spin\n\t"						\
+    "ldr x15, [%[p]]\n\t"						\
+    "add x15, x15, %[v]\n\t"						\
+    /* The commit.  */							\
+    "str x15, [%[p]]\n\t"						\
+    #name "_post_commit:\n\t"						\
+    RSEQ_TEST_ASM_ABORT (#name, "aborted")				\
+    : /* no outputs */							\
+    : [rs] "r" (rs),							\
+      [cpu] "r" (cpu),							\
+      [p] "r" (p),							\
+      [v] "r" (v),							\
+      [spins] "r" (spins)						\
+    : "memory", "cc", "x15"						\
+    : aborted);								\
+  return 0;								\
+ aborted:								\
+  return -1;								\
+}
+
+#define RSEQ_TEST_DEFINE_PERCPU_ADDV_RETRY(name)				\
+RSEQ_TEST_CS_FUNCTION long						\
+name (struct rseq_test_counter *counters, intptr_t v)			\
+{									\
+  struct rseq *rs = rseq_test_abi ();					\
+  long aborts = 0;							\
+									\
+  __asm__ __volatile__ (						\
+    RSEQ_TEST_ASM_DESCRIPTOR (#name)					\
+    #name "_retry:\n\t"							\
+    "ldr w14, " RSEQ_TEST_ASM_CPU_ID "\n\t"				\
+    "add x13, %[counters], x14, lsl #6\n\t"				\
+    RSEQ_TEST_ASM_ARM (#name "_cs")					\
+    #name "_start:\n\t"							\
+    "ldr w15, " RSEQ_TEST_ASM_CPU_ID "\n\t"				\
+    "cmp w15, w14\n\t"							\
+    "b.ne " #name "_abort\n\t"						\
+    "ldr x15, [x13]\n\t"						\
+    "add x15, x15, %[v]\n\t"						\
+    /* The commit.  */							\
+    "str x15, [x13]\n\t"						\
+    #name "_post_commit:\n\t"						\
+    "b " #name "_done\n\t"						\
+    ".inst 0xd428bc00\n\t"						\
+    #name "_abort:\n\t"							\
+    "add %[aborts], %[aborts], #1\n\t"					\
+    "b " #name "_retry\n\t"						\
+    #name "_done:\n\t"							\
+    : [aborts] "+r" (aborts)						\
+    : [rs] "r" (rs),							\
+      [counters] "r" (counters),					\
+      [v] "r" (v)							\
+    : "memory", "cc", "x13", "x14", "x15");				\
+  return aborts;							\
+}
+
+/* arm64's own exits: a c.s. leaving by cbz (V is 0: NAME_zero), tbnz
+   (the count is odd: NAME_odd) and b.hs (the count is at LIMIT or over:
+   NAME_full), all declared in __rseq_exit_point_array.
+     int NAME (struct rseq_test_counter *counters, intptr_t v, int cpu,
+	       intptr_t limit);
+   Returns 0 when committed, 1, 2 or 3 when it left by the zero, odd or
+   full exit, -1 when aborted.  */
+#define RSEQ_TEST_DEFINE_PERCPU_ADDV_BOUNDED(name)			\
+RSEQ_TEST_CS_FUNCTION int						\
+name (struct rseq_test_counter *counters, intptr_t v, int cpu,		\
+      intptr_t limit)							\
+{									\
+  struct rseq *rs = rseq_test_abi ();					\
+  intptr_t *p = &counters[cpu].count;					\
+									\
+  __asm__ goto (							\
+    RSEQ_TEST_ASM_DESCRIPTOR (#name)					\
+    RSEQ_TEST_ASM_EXIT_POINT (#name, #name "_zero")			\
+    RSEQ_TEST_ASM_EXIT_POINT (#name, #name "_odd")			\
+    RSEQ_TEST_ASM_EXIT_POINT (#name, #name "_full")			\
+    ".set " #name "_zero, %l[zero]\n\t"					\
+    ".set " #name "_odd, %l[odd]\n\t"					\
+    ".set " #name "_full, %l[full]\n\t"					\
+    RSEQ_TEST_ASM_ARM (#name "_cs")					\
+    #name "_start:\n\t"							\
+    RSEQ_TEST_ASM_CHECK_CPU (#name)					\
+    "cbz %[v], %l[zero]\n\t"						\
+    "ldr x15, [%[p]]\n\t"						\
+    "tbnz x15, #0, %l[odd]\n\t"						\
+    "cmp x15, %[limit]\n\t"						\
+    "b.hs %l[full]\n\t"							\
+    "add x15, x15, %[v]\n\t"						\
+    /* The commit.  */							\
+    "str x15, [%[p]]\n\t"						\
+    #name "_post_commit:\n\t"						\
+    RSEQ_TEST_ASM_ABORT (#name, "aborted")				\
+    : /* no outputs */							\
+    : [rs] "r" (rs),							\
+      [cpu] "r" (cpu),							\
+      [p] "r" (p),							\
+      [v] "r" (v),							\
+      [limit] "r" (limit)						\
+    : "memory", "cc", "x15"						\
+    : zero, odd, full, aborted);					\
+  return 0;								\
+ zero:									\
+  return 1;								\
+ odd:									\
+  return 2;								\
+ full:									\
+  return 3;								\
+ aborted:								\
+  return -1;								\
+}
+
+/* An LL/SC loop inside a c.s. (NAME_llsc: ldxr, add, stxr, cbnz back to
+   it), which GDB single-steps as one unit: it increments *EVENTS, a
+   word shared by all CPUs, once per pass through the c.s., aborted or
+   not, and then the c.s. adds V to COUNTERS[CPU] with a plain store, the
+   commit, which stays the last instruction as rseq requires.
+     int NAME (struct rseq_test_counter *counters, intptr_t v, int cpu,
+	       unsigned long *events);
+   Returns 0 when committed, -1 when aborted.  */
+#define RSEQ_TEST_DEFINE_PERCPU_ADDV_LLSC(name)				\
+RSEQ_TEST_CS_FUNCTION int						\
+name (struct rseq_test_counter *counters, intptr_t v, int cpu,		\
+      unsigned long *events)						\
+{									\
+  struct rseq *rs = rseq_test_abi ();					\
+  intptr_t *p = &counters[cpu].count;					\
+									\
+  __asm__ goto (							\
+    RSEQ_TEST_ASM_DESCRIPTOR (#name)					\
+    RSEQ_TEST_ASM_ARM (#name "_cs")					\
+    #name "_start:\n\t"							\
+    RSEQ_TEST_ASM_CHECK_CPU (#name)					\
+    #name "_llsc:\n\t"							\
+    "ldxr x15, [%[events]]\n\t"						\
+    "add x15, x15, #1\n\t"						\
+    "stxr w14, x15, [%[events]]\n\t"					\
+    "cbnz w14, " #name "_llsc\n\t"					\
+    "ldr x15, [%[p]]\n\t"						\
+    "add x15, x15, %[v]\n\t"						\
+    /* The commit.  */							\
+    "str x15, [%[p]]\n\t"						\
+    #name "_post_commit:\n\t"						\
+    RSEQ_TEST_ASM_ABORT (#name, "aborted")				\
+    : /* no outputs */							\
+    : [rs] "r" (rs),							\
+      [cpu] "r" (cpu),							\
+      [p] "r" (p),							\
+      [v] "r" (v),							\
+      [events] "r" (events)						\
+    : "memory", "cc", "x14", "x15"					\
+    : aborted);								\
+  return 0;								\
+ aborted:								\
+  return -1;								\
+}
+
+#endif /* __aarch64__ */
+
 #ifndef RSEQ_TEST_NO_DEFAULTS
 RSEQ_TEST_DEFINE_PERCPU_ADDV (percpu_addv)
 RSEQ_TEST_DEFINE_PERCPU_CMPSTORE (percpu_cmpstore)
 RSEQ_TEST_DEFINE_PERCPU_ADDV_SPIN (percpu_addv_spin)
 RSEQ_TEST_DEFINE_PERCPU_ADDV_RETRY (percpu_addv_retry)
+# ifdef __aarch64__
+RSEQ_TEST_DEFINE_PERCPU_ADDV_BOUNDED (percpu_addv_bounded)
+RSEQ_TEST_DEFINE_PERCPU_ADDV_LLSC (percpu_addv_llsc)
+# endif
 #endif
 
 #endif /* RSEQ_TEST_H */
