@@ -36,6 +36,7 @@ except ImportError as e:  # the loader put it on sys.path; say so plainly
 
 MAX_CS_LEN = 1 << 20        # a longer "c.s." is a corrupt descriptor
 
+_ET_REL = 1
 _ET_EXEC = 2
 _TABLE_SECTIONS = ("__rseq_cs_ptr_array", "__rseq_cs", "__rseq_table")
 _EXIT_SECTIONS = ("__rseq_exit_point_array", "__rseq_exit_point")
@@ -464,7 +465,10 @@ def _read_file(objfile, path):
         log.info("%s: %d critical section%s from %s", objfile.filename,
                  len(sections), "" if len(sections) == 1 else "s",
                  tables.table)
-    code = _code_ranges(path) if sections else None
+    # An ET_REL file's addresses are section offsets: no range to check
+    # them against.
+    code = (_code_ranges(path) if sections and tables.elf_type != _ET_REL
+            else None)
     raw, rejected, problems = _checked(sections, tables.diagnostics, code)
     return Tables(raw, tables.table, ref_section, ref_addr,
                   tables.diagnostics, path, 0, False, rejected, code,
