@@ -25,8 +25,10 @@ def describe(name):
 
 
 def successors(pc, asm, length):
-    mnemonic, _, operand = asm.strip().partition(" ")
-    operand = operand.strip()
+    # GDB separates the mnemonic from the operands with a tab here.
+    parts = asm.split(None, 1)
+    mnemonic = parts[0] if parts else ""
+    operand = parts[1].strip() if len(parts) > 1 else ""
     fall = pc + length
     m = re.search(_HEX, operand)
     target = int(m.group(0), 16) if m else None
