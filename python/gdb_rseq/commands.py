@@ -12,7 +12,7 @@ module that does it, imported at the command's first use:
 
   info rseq, info rseq threads, maint rseq check   listing.py
   stepi, nexti                                      stepper.py
-  maint rseq prepare-resume (the resuming hooks)    guards.py
+  maint rseq prepare-resume (the line steps' hooks) guards.py
 
 The parameters' values are read here by the modules that need them.
 """
@@ -284,26 +284,24 @@ LINE_STEP_COMMANDS = ("step", "next", "until", "advance", "finish")
 
 
 class PrepareResume(gdb.Command):
-    """Get threads and guards ready for a command that resumes the inferior.
+    """Get threads and guards ready for a line step.
 Usage: maintenance rseq prepare-resume [line-step | dprintf]
 
-Run by the hooks gdb-rseq defines for continue, step, next, until,
-advance and finish (hook-continue, hook-next, ...): threads stopped
-inside a critical section go to its abort handler, as the kernel would
-send them, and with \"line-step\" the guards for GDB's own stepping are
-armed.  With \"dprintf\", run by hookpost-dprintf, the guards start
-following dprintfs, which GDB tells Python nothing about.  Not meant to
-be typed; a user's own hook for these commands replaces gdb-rseq's and
-should run this command first."""
+Run by the hooks gdb-rseq defines for step, next, until, advance and
+finish (hook-next, ...): with \"line-step\" the guards for GDB's own
+stepping are armed, and threads stopped inside a critical section but
+the selected one go to its abort handler, as the kernel would send
+them.
+With \"dprintf\", run by hookpost-dprintf, the guards start following
+dprintfs, which GDB tells Python nothing about.  Not meant to be typed.
+A hook of your own for one of these commands keeps gdb-rseq's work:
+gdb-rseq puts this command at its start when you define it."""
 
     def __init__(self):
         super().__init__("maintenance rseq prepare-resume",
                          gdb.COMMAND_MAINTENANCE)
 
     def invoke(self, arg, from_tty):
-        # A command object, not a "python" line: the hook also runs for
-        # the "continue" every stepi resumes through, and compiling a
-        # line of Python each time would cost a fifth of a step.
         arg = arg.strip()
         if arg == "dprintf":
             # GDB tells Python nothing about dprintfs.
@@ -314,12 +312,10 @@ should run this command first."""
 
 def _define_hooks():
     # One command string for all the hooks: each gdb.execute costs a
-    # tenth of a millisecond at GDB's start.
+    # tenth of a millisecond at GDB's start.  No hook for "continue":
+    # what a resume needs is done from gdb.events.cont (safepass.py).
     hooks = ["define hook-%s\nmaintenance rseq prepare-resume line-step\nend"
              % cmd for cmd in LINE_STEP_COMMANDS]
-    # "continue" is no line step, but resuming threads stopped inside
-    # sections needs the same care.  (MI's -exec-continue runs no hooks.)
-    hooks.append("define hook-continue\nmaintenance rseq prepare-resume\nend")
     # GDB tells Python nothing about dprintfs; a dprintf inside a
     # section needs the same guards as a breakpoint there.
     hooks.append("define hookpost-dprintf\n"

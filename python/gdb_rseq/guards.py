@@ -172,19 +172,27 @@ def _command_scope():
     return tuple(sorted(set(ranges)))
 
 
-def _software_watchpoint():
-    """Whether an enabled user watchpoint is a software one.  GDB's own
-    and the extension's (number <= 0: the instruction step's $pc
-    watchpoint) are left out."""
+_WATCHPOINTS = (gdb.BP_WATCHPOINT, gdb.BP_HARDWARE_WATCHPOINT,
+                gdb.BP_READ_WATCHPOINT, gdb.BP_ACCESS_WATCHPOINT)
+
+
+def _watchpoints():
+    """(software, any): whether an enabled user watchpoint is a software
+    one, and whether there is any.  GDB's own and the extension's
+    (number <= 0: the instruction step's $pc watchpoint) are left out."""
     # With "set can-use-hw-watchpoints 0" given after a hardware
     # watchpoint was set, GDB downgrades it to software when it next
     # inserts breakpoints, inside the resume and with no event.
     types = (gdb.BP_WATCHPOINT,)
     if not gdb.parameter("can-use-hw-watchpoints"):
         types = (gdb.BP_WATCHPOINT, gdb.BP_HARDWARE_WATCHPOINT)
-    return any(bp.is_valid() and bp.number > 0
-               and bp.type in types and bp.enabled
-               for bp in gdb.breakpoints())
+    software = found = False
+    for bp in gdb.breakpoints():
+        if (bp.is_valid() and bp.number > 0 and bp.enabled
+                and bp.type in _WATCHPOINTS):
+            found = True
+            software = software or bp.type in types
+    return software, found
 
 
 class _Guards:
@@ -203,6 +211,10 @@ class _Guards:
         self.inside = {}
         # The user's breakpoints changed since the last sync().
         self.dirty = False
+        # Whether an enabled user watchpoint exists: "set
+        # can-use-hw-watchpoints 0" turns it into a software one at the
+        # next resume, without an event.
+        self.watchpoints = False
         self.pin = None
         self.thread_num = None
         self.scope = None
@@ -338,7 +350,7 @@ class _Guards:
         sends no event), a resume (gdb.events.cont) and the prompt."""
         if self.dirty or recheck or _dprintfs:
             self.dirty = False
-            self.for_watchpoints = _software_watchpoint()
+            self.for_watchpoints, self.watchpoints = _watchpoints()
             _check_inside_breakpoints()
         if self.for_watchpoints or self.inside:
             # Also rebuilt when the sections moved (a library came, the
@@ -373,7 +385,8 @@ guards = _Guards()
 
 
 def _on_cont(event):
-    guards.sync()
+    # No setting changes within an instruction step's command.
+    guards.sync(recheck=guards.watchpoints and not safepass.own_resume)
 
 
 def _on_before_prompt():
@@ -389,7 +402,7 @@ def _follow_events():
     the instruction steps resume through "continue" and show a prompt,
     and an event for each would cost every stepi."""
     for name, handler, want in (
-            ("cont", _on_cont, guards.dirty or guards.for_watchpoints
+            ("cont", _on_cont, guards.dirty or guards.watchpoints
              or bool(guards.inside) or _dprintfs),
             ("before_prompt", _on_before_prompt, guards.dirty or _dprintfs)):
         if want != _following[name]:
@@ -404,13 +417,12 @@ def _follow_events():
 def before_command(line_step=True):
     """Run by the hook-X pre-hooks, while every thread is still stopped.
 
-    Threads stopped inside a section with rseq_cs armed (at a breakpoint
-    there, or wherever all-stop caught them) go to the abort handler
-    first, as the kernel should send them when they resume: otherwise
-    GDB steps the thread at the breakpoint over it with a displaced
-    step, which makes the kernel clear rseq_cs without aborting, and a
-    thread resumed without an abort commits a value loaded before other
-    threads' commits."""
+    Threads stopped inside a section are sent to the abort handler by
+    the resume (safepass.prepare_resume); a line step or "finish" works
+    from the selected thread's frame, which the abort handler (no
+    unwind information) would lose, so that thread is left to the
+    kernel, which aborts it on resume.  Done here, before GDB reads the
+    frame the command starts from."""
     if safepass.own_resume:
         # The instruction-step commands resume through "continue".
         return
@@ -420,20 +432,10 @@ def before_command(line_step=True):
     engine = sys.modules.get(__package__ + ".nativerun")
     if engine is not None:
         engine.disarm()
-    inferior = gdb.selected_inferior()
-    if inferior.pid:
-        # Inside-mode passes end with any other command: re-armed and
-        # sent to the abort handler while the thread is still stopped.
-        # A pass stopped at a user breakpoint goes on to its exits.
-        safepass.end_all(restore_rseq_cs=True, keep="breakpoint")
-        # A line step or "finish" works from the selected thread's frame,
-        # which the abort handler (no unwind information) would lose:
-        # that thread is left to the kernel, which aborts it on resume.
-        skip = ()
+    if gdb.selected_inferior().pid:
         thread = gdb.selected_thread()
-        if line_step and thread is not None:
-            skip = (thread.global_num,)
-        safepass.abort_stopped_inside(inferior, skip=skip)
+        safepass.prepare_resume(
+            skip=(thread.global_num,) if line_step and thread else ())
     if line_step:
         guards.arm_for_command()
 

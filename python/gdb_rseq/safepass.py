@@ -24,9 +24,16 @@ of line steps, and by those of sections holding a user breakpoint
 writes, system calls and settings happen when a pass starts, so it can
 start from a ``Breakpoint.stop`` callback inside GDB's stepping loop.
 
-Also here: ``abort_stopped_inside``, which does for threads stopped
-inside sections what the kernel does when they resume -- more reliably
-than a 6.18 kernel after a ptrace stop, or after GDB's displaced step.
+Also here: what a resume needs.  Every resume, whatever command or
+frontend makes it (``continue``, MI's ``-exec-continue``, ``jump``,
+``signal``, a breakpoint's command list, Python), ends the passes of
+``inside`` mode from ``gdb.events.cont`` with rseq_cs re-armed, and the
+kernel then aborts them, as it aborts any thread a ptrace stop left
+inside a section with rseq_cs armed.  The line steps' hooks do more
+(``prepare_resume``), before GDB reads the frame they start from.  The
+event is listened to only while a pass is open: the instruction steps
+resume through ``continue``, and an event for each would cost every
+``stepi``.
 """
 
 import os
@@ -190,20 +197,30 @@ class SafePass:
                 _apply_affinities(self.inferior)
         return self
 
-    def end(self, restore_rseq_cs=False):
+    def end(self, restore_rseq_cs=False, resuming=False):
         """Give back everything; with RESTORE_RSEQ_CS re-arm the
         descriptor and send a thread stopped inside the section to its
-        abort handler, as the kernel would."""
+        abort handler, as the kernel would.  RESUMING: called while GDB
+        resumes the thread."""
         if _active.pop(self.num, None) is None:
             return
         if not _active:
             _release_others()
+        # A resume being made (gdb.events.cont) has marked the thread
+        # running, but it does not execute yet.
         if restore_rseq_cs and self.thread.is_valid() \
-                and not self.thread.is_running():
+                and (resuming or not self.thread.is_running()):
             try:
                 if self.saved_rseq_cs:
                     threads.write_rseq_cs(self.thread, self.saved_rseq_cs)
-                _abort_if_inside(self.thread, self.cs)
+                # From inside a resume, the thread is left to the
+                # kernel, which aborts a pass that resumes with rseq_cs
+                # armed: a register written there would drop the
+                # register cache GDB's resume is still using (GDB's
+                # value_assign notifies target_changed, whose regcache
+                # observer frees every thread's cache).
+                if not resuming:
+                    _abort_if_inside(self.thread, self.cs)
             except (gdb.error, gdb.MemoryError):
                 pass
         if self.cpu is not None and self.inferior.is_valid() \
@@ -393,16 +410,26 @@ def _on_exited(event):
 own_resume = False
 
 
-def abort_stopped_inside(inferior, skip=()):
-    """Send every stopped thread of INFERIOR that is inside a critical
-    section with its rseq_cs armed to the section's abort handler.
+def prepare_resume(skip=()):
+    """What the kernel does when a thread stopped inside a section
+    resumes, done before a line step resumes the inferior, while every
+    thread is stopped: ``inside``-mode passes end, their rseq_cs
+    re-armed, and threads inside a section with rseq_cs armed go to its
+    abort handler.  Passes made at a user breakpoint's section run on to
+    its exits.  SKIP: global thread numbers to leave to the kernel (the
+    thread the line step starts from: the abort handler has no line
+    information).
 
-    The kernel is meant to do this when such a thread resumes, but after
-    a ptrace stop it does not always (seen on 6.18), and GDB's displaced
-    step over a breakpoint there makes it clear rseq_cs instead: a
-    thread that sat stopped in a section while others committed to the
-    same per-CPU data would then commit a stale value.  SKIP: global
-    thread numbers to leave alone."""
+    The kernel is meant to abort such a thread itself when it resumes,
+    and does after a ptrace stop on the kernels measured (6.18, 7.2);
+    but GDB's displaced step over a breakpoint there makes it clear
+    rseq_cs instead, and a thread that sat stopped in a section while
+    others committed to the same per-CPU data would then commit a stale
+    value."""
+    for p in list(_active.values()):
+        if p.origin != "breakpoint":
+            p.end(restore_rseq_cs=True)
+    inferior = gdb.selected_inferior()
     selected = gdb.selected_thread()
     for thread in inferior.threads():
         if (not thread.is_valid() or thread.is_running()
@@ -423,16 +450,19 @@ def abort_stopped_inside(inferior, skip=()):
 
 
 def _on_cont(event):
-    """A command other than our own stepping resumed the inferior.  The
-    pre-hooks of CLI commands already gave passes back; this catches the
-    rest (MI's -exec-continue runs no hook), though by now the threads
-    are running: rseq_cs cannot be re-armed, only affinities given back.
-    A pass made at a user breakpoint's section runs on to its exits,
-    where its guards end it: giving back the affinities and the other
-    threads now would let it finish unprotected."""
+    """GDB is resuming the inferior, through whatever command or
+    frontend: an ``inside``-mode pass ends, its rseq_cs re-armed, so
+    that the kernel aborts it as the thread returns to user space.  The
+    threads are marked running but do not execute yet: their memory can
+    still be written.  The instruction steps' own resumes keep their
+    passes."""
     _signalled.clear()
-    if not own_resume and _active:
-        end_all(restore_rseq_cs=True, keep="breakpoint")
+    if not own_resume:
+        thread = getattr(event, "inferior_thread", None)
+        for p in list(_active.values()):
+            if p.origin != "breakpoint" and (thread is None
+                                             or p.thread == thread):
+                p.end(restore_rseq_cs=True, resuming=True)
     _follow_resumes()
 
 
@@ -440,7 +470,7 @@ _following_resumes = False
 
 
 def _follow_resumes():
-    """Listen to resumes while there is something to forget at one (a
+    """Listen to resumes while there is something to do at one (a
     signal noted, a pass made): otherwise GDB would build an event for
     each instruction a stepping command executes."""
     global _following_resumes
