@@ -74,6 +74,8 @@ static PyMethodDef methods[] = {
 	  gdb_rseq_sched_setaffinity_doc },
 	{ "thread_pc", gdb_rseq_py_thread_pc, METH_VARARGS,
 	  gdb_rseq_thread_pc_doc },
+	{ "set_thread_pc", gdb_rseq_py_set_thread_pc, METH_VARARGS,
+	  gdb_rseq_set_thread_pc_doc },
 	{ "__getattr__", py_getattr, METH_O,
 	  "Load librseqelf's names from _gdb_rseq_reader when first asked "
 	  "for." },

@@ -102,6 +102,40 @@ gdb_rseq_py_thread_pc (PyObject *self, PyObject *args)
 #endif
 }
 
+const char gdb_rseq_set_thread_pc_doc[] =
+"set_thread_pc(tid, pc) -> True, or None where this build cannot\n\n"
+"Set the program counter of stopped thread TID, traced by this process,\n"
+"with ptrace, behind GDB's back.  Raises OSError when the thread is not\n"
+"traced or not stopped.";
+
+/* For gdb.events.cont only: GDB is in the middle of proceed (), whose
+   register cache a register write through GDB would free (value_assign
+   notifies target_changed, and the regcache observer of that drops every
+   thread's cache).  GDB reads nothing from the stale cache but the PC it
+   already decided how to resume from, and drops the cache when it
+   resumes the thread.  */
+PyObject *
+gdb_rseq_py_set_thread_pc (PyObject *self, PyObject *args)
+{
+	long tid;
+	unsigned long pc;
+
+	(void) self;
+	if (!PyArg_ParseTuple (args, "lk:set_thread_pc", &tid, &pc))
+		return NULL;
+#if defined __x86_64__
+	if (ptrace (PTRACE_POKEUSER, (pid_t) tid,
+		    (void *) offsetof (struct user, regs.rip),
+		    (void *) pc) == -1)
+		return PyErr_SetFromErrno (PyExc_OSError);
+	Py_RETURN_TRUE;
+#else
+	(void) tid;
+	(void) pc;
+	Py_RETURN_NONE;
+#endif
+}
+
 /* Room for NCPUS CPUs in a dynamically sized set.  */
 struct cpuset {
 	cpu_set_t *set;

@@ -12,7 +12,7 @@ module that does it, imported at the command's first use:
 
   info rseq, info rseq threads, maint rseq check   listing.py
   stepi, nexti                                      stepper.py
-  maint rseq prepare-resume (the line steps' hooks) guards.py
+  maint rseq prepare-resume (the resuming hooks)    guards.py
 
 The parameters' values are read here by the modules that need them.
 """
@@ -284,18 +284,19 @@ LINE_STEP_COMMANDS = ("step", "next", "until", "advance", "finish")
 
 
 class PrepareResume(gdb.Command):
-    """Get threads and guards ready for a line step.
+    """Get threads and guards ready for a command that resumes the inferior.
 Usage: maintenance rseq prepare-resume [line-step | dprintf]
 
-Run by the hooks gdb-rseq defines for step, next, until, advance and
-finish (hook-next, ...): with \"line-step\" the guards for GDB's own
-stepping are armed, and threads stopped inside a critical section but
-the selected one go to its abort handler, as the kernel would send
-them.
+Run by the hooks gdb-rseq defines for continue, jump, step, next,
+until, advance and finish (hook-continue, hook-next, ...): threads
+stopped inside a critical section go to its abort handler, as the
+kernel would send them, and with \"line-step\" the guards for GDB's
+own stepping are armed (the selected thread is then left to the
+kernel: the abort handler has no line information).
 With \"dprintf\", run by hookpost-dprintf, the guards start following
-dprintfs, which GDB tells Python nothing about.  Not meant to be typed.
-A hook of your own for one of these commands keeps gdb-rseq's work:
-gdb-rseq puts this command at its start when you define it."""
+dprintfs, which GDB tells Python nothing about.  Not meant to be typed;
+a hook of your own for one of these commands replaces gdb-rseq's and
+should run this command first."""
 
     def __init__(self):
         super().__init__("maintenance rseq prepare-resume",
@@ -310,12 +311,23 @@ gdb-rseq puts this command at its start when you define it."""
         _load("guards").before_command(line_step=arg == "line-step")
 
 
+def _on_inferior_call(event):
+    # An inferior call from inside a critical section must give the
+    # thread its rseq_cs back (safepass.py); the first one loads it.
+    _load("safepass").inferior_call(event)
+
+
 def _define_hooks():
     # One command string for all the hooks: each gdb.execute costs a
-    # tenth of a millisecond at GDB's start.  No hook for "continue":
-    # what a resume needs is done from gdb.events.cont (safepass.py).
+    # tenth of a millisecond at GDB's start.
     hooks = ["define hook-%s\nmaintenance rseq prepare-resume line-step\nend"
              % cmd for cmd in LINE_STEP_COMMANDS]
+    # No line steps, but threads stopped inside sections need the same
+    # care.  Registers cannot be written from the resume itself
+    # (safepass.py): a hook runs before it.  The instruction steps'
+    # own resumes are "signal 0", which no hook slows down.
+    hooks += ["define hook-%s\nmaintenance rseq prepare-resume\nend" % cmd
+              for cmd in ("continue", "jump")]
     # GDB tells Python nothing about dprintfs; a dprintf inside a
     # section needs the same guards as a breakpoint there.
     hooks.append("define hookpost-dprintf\n"
@@ -366,6 +378,7 @@ StepInstruction()
 NextInstruction()
 PrepareResume()
 _define_hooks()
+gdb.events.inferior_call.connect(_on_inferior_call)
 gdb.events.breakpoint_created.connect(_on_breakpoint_created)
 gdb.events.breakpoint_modified.connect(_on_breakpoint_modified)
 gdb.events.breakpoint_deleted.connect(_on_breakpoint_deleted)

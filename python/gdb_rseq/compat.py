@@ -148,25 +148,29 @@ def execute_to_string(command):
     return text
 
 
+# The notice MI frontends get for a "set" (and each half of a "with").
+_PARAM_NOTICE = "=cmd-param-changed,"
+
+
 def capture(command, setting=None):
     """The output of the CLI COMMAND (lines separated by newlines), run
     with SETTING, a (name, value) pair, in effect meanwhile.
 
-    On GDB 18 a "with" would have its =cmd-param-changed notices taken
-    into the text: the setting is changed by -gdb-set instead.  Before
-    18 the notices go to MI frontends whatever the capture, and "with"
-    costs less than two -gdb-set."""
+    On GDB 18 the =cmd-param-changed notices of the "with" are taken
+    into the text, under MI: they are dropped from it, and the frontend
+    sees no setting flip.  Before 18 the notices go to MI frontends
+    whatever the capture."""
     if setting is None:
         return execute_to_string(command)
     name, value = setting
     if not _MI_OUTPUT_REDIRECTED:
         return gdb.execute(_with(name, value, command), to_string=True)
-    old = gdb.parameter(name)
-    set_quietly(name, value)
-    try:
-        return execute_to_string(command)
-    finally:
-        set_quietly(name, old)
+    # Cheaper than two -gdb-set: the step printing its end does this.
+    text = execute_to_string(_with(name, value, command))
+    if _PARAM_NOTICE in text:
+        text = "".join(line for line in text.splitlines(True)
+                       if not line.startswith(_PARAM_NOTICE))
+    return text
 
 
 def _with(name, value, command):

@@ -5,7 +5,8 @@
 """The two execution primitives the stepping commands are built on.
 
 Overriding ``stepi``/``nexti`` deletes GDB's built-ins for good, so the
-extension resumes the inferior only through ``continue`` with:
+extension resumes the inferior only through ``continue`` (or ``signal
+0``, see _resume) with:
 
 - a silent, thread-specific, internal software watchpoint on ``$pc``
   (GDB single-steps the thread and stops after one instruction), or
@@ -290,11 +291,18 @@ def _resume(thread, own_numbers, want_hit=True):
     stops print nothing.  GDB 18 would also capture the MI records of
     the resume, ^running and *stopped, which a frontend waits for
     (compat.py)."""
+    # "signal 0" resumes as "continue" does, but runs no hook (gdb-rseq's
+    # hook-continue would cost a tenth of an instruction step) and
+    # delivers no signal.  So "continue" it is after a stop for a signal,
+    # which GDB delivers when the thread resumes, or an unknown one.
+    last = _stops.last
+    command = "continue" if last is None or isinstance(
+        last, gdb.SignalEvent) else "signal 0"
     _stops.reset()
     output = ""
     safepass.own_resume = True
     try:
-        gdb.execute("continue")
+        gdb.execute(command)
     except gdb.error as e:
         # "The program is not being run." and friends: not a stop.
         if _stops.last is None and not _stops.exited:

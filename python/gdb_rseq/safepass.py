@@ -24,16 +24,13 @@ of line steps, and by those of sections holding a user breakpoint
 writes, system calls and settings happen when a pass starts, so it can
 start from a ``Breakpoint.stop`` callback inside GDB's stepping loop.
 
-Also here: what a resume needs.  Every resume, whatever command or
-frontend makes it (``continue``, MI's ``-exec-continue``, ``jump``,
-``signal``, a breakpoint's command list, Python), ends the passes of
-``inside`` mode from ``gdb.events.cont`` with rseq_cs re-armed, and the
-kernel then aborts them, as it aborts any thread a ptrace stop left
-inside a section with rseq_cs armed.  The line steps' hooks do more
-(``prepare_resume``), before GDB reads the frame they start from.  The
-event is listened to only while a pass is open: the instruction steps
-resume through ``continue``, and an event for each would cost every
-``stepi``.
+Also here: what a resume needs (``prepare_resume``): threads stopped
+inside sections go to their abort handlers, as the kernel should send
+them.  The hooks of ``continue``, ``jump`` and the line steps do it
+while every thread is stopped.  Resumes that run no hook (MI's
+``-exec-continue``, ``signal``) end the passes of ``inside`` mode from
+``gdb.events.cont``, listened to only while a pass is open: the
+instruction steps' own resumes would otherwise each pay for an event.
 """
 
 import os
@@ -213,13 +210,9 @@ class SafePass:
             try:
                 if self.saved_rseq_cs:
                     threads.write_rseq_cs(self.thread, self.saved_rseq_cs)
-                # From inside a resume, the thread is left to the
-                # kernel, which aborts a pass that resumes with rseq_cs
-                # armed: a register written there would drop the
-                # register cache GDB's resume is still using (GDB's
-                # value_assign notifies target_changed, whose regcache
-                # observer frees every thread's cache).
-                if not resuming:
+                if resuming:
+                    _abort_resuming(self.thread, self.cs)
+                else:
                     _abort_if_inside(self.thread, self.cs)
             except (gdb.error, gdb.MemoryError):
                 pass
@@ -255,6 +248,27 @@ def _abort_if_inside(thread, cs, quiet=False):
     finally:
         if saved is not None and saved.is_valid() and saved != thread:
             saved.switch()
+
+
+def _abort_resuming(thread, cs):
+    """_abort_if_inside from inside a resume (gdb.events.cont).  A
+    register written through GDB there would free the register cache
+    its resume is still using (value_assign notifies target_changed,
+    whose regcache observer drops every thread's cache: GDB 13
+    crashes), so the PC is written with ptrace, on a native target.
+    Elsewhere the thread is left to the kernel, which aborts a pass
+    that resumes with rseq_cs armed after a ptrace stop on some
+    kernels and GDBs only (6.18 with GDB 13 and 16, not 18)."""
+    if not target.is_native(thread.inferior):
+        return
+    try:
+        import _gdb_rseq
+        tid = thread.ptid[1]
+        pc = _gdb_rseq.thread_pc(tid)
+        if pc is not None and cs.contains(pc):
+            _gdb_rseq.set_thread_pc(tid, cs.abort)
+    except (ImportError, AttributeError, OSError):
+        pass
 
 
 class CommandPin:
@@ -449,13 +463,51 @@ def prepare_resume(skip=()):
             continue
 
 
+# An inferior call made while a thread is stopped inside a section runs
+# code outside it, and the kernel clears the rseq_cs it finds armed
+# there: the thread would come back to its pass unprotected.  Its value
+# is put back when the call returns.  GDB 18 also sends
+# gdb.events.cont for the call's resume (13 and 16 do not): that one
+# ends no pass.
+_infcall = None
+
+
+def inferior_call(event):
+    """From commands.py, for gdb.events.inferior_call."""
+    global _infcall
+    if isinstance(event, gdb.InferiorCallPreEvent):
+        _infcall = None
+        thread = gdb.selected_thread()
+        if thread is None or not thread.is_valid():
+            _infcall = False
+            return
+        try:
+            if registry.lookup(_pc_of(thread)) is not None:
+                _infcall = (thread, threads.read_rseq_cs(thread))
+            else:
+                _infcall = False
+        except (gdb.error, gdb.MemoryError):
+            _infcall = False
+        return
+    saved, _infcall = _infcall, None
+    if saved:
+        thread, value = saved
+        try:
+            if thread.is_valid() and threads.read_rseq_cs(thread) != value:
+                threads.write_rseq_cs(thread, value)
+        except (gdb.error, gdb.MemoryError):
+            pass
+
+
 def _on_cont(event):
     """GDB is resuming the inferior, through whatever command or
-    frontend: an ``inside``-mode pass ends, its rseq_cs re-armed, so
-    that the kernel aborts it as the thread returns to user space.  The
-    threads are marked running but do not execute yet: their memory can
-    still be written.  The instruction steps' own resumes keep their
+    frontend, hooked or not (MI's -exec-continue, "signal"): an
+    ``inside``-mode pass ends, its rseq_cs re-armed and its thread sent
+    to the abort handler.  The threads are marked running but do not
+    execute yet.  The instruction steps' own resumes keep their
     passes."""
+    if _infcall is not None:
+        return
     _signalled.clear()
     if not own_resume:
         thread = getattr(event, "inferior_thread", None)
