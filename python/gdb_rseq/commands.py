@@ -285,7 +285,7 @@ LINE_STEP_COMMANDS = ("step", "next", "until", "advance", "finish")
 
 class PrepareResume(gdb.Command):
     """Get threads and guards ready for a command that resumes the inferior.
-Usage: maintenance rseq prepare-resume [line-step | dprintf]
+Usage: maintenance rseq prepare-resume [line-step | dprintf | detach]
 
 Run by the hooks gdb-rseq defines for continue, jump, step, next,
 until, advance and finish (hook-continue, hook-next, ...): threads
@@ -294,7 +294,9 @@ kernel would send them, and with \"line-step\" the guards for GDB's
 own stepping are armed (the selected thread is then left to the
 kernel: the abort handler has no line information).
 With \"dprintf\", run by hookpost-dprintf, the guards start following
-dprintfs, which GDB tells Python nothing about.  Not meant to be typed;
+dprintfs, which GDB tells Python nothing about.  With \"detach\", run
+by hook-detach, every pass ends and every affinity is given back: the
+process runs on without GDB.  Not meant to be typed;
 a hook of your own for one of these commands replaces gdb-rseq's and
 should run this command first."""
 
@@ -307,6 +309,11 @@ should run this command first."""
         if arg == "dprintf":
             # GDB tells Python nothing about dprintfs.
             _load("guards").dprintf_created()
+            return
+        if arg == "detach":
+            safepass = sys.modules.get(__package__ + ".safepass")
+            if safepass is not None:
+                safepass.release_all()
             return
         _load("guards").before_command(line_step=arg == "line-step")
 
@@ -328,6 +335,8 @@ def _define_hooks():
     # own resumes are "signal 0", which no hook slows down.
     hooks += ["define hook-%s\nmaintenance rseq prepare-resume\nend" % cmd
               for cmd in ("continue", "jump")]
+    hooks.append("define hook-detach\n"
+                 "maintenance rseq prepare-resume detach\nend")
     # GDB tells Python nothing about dprintfs; a dprintf inside a
     # section needs the same guards as a breakpoint there.
     hooks.append("define hookpost-dprintf\n"

@@ -499,6 +499,25 @@ def inferior_call(event):
             pass
 
 
+def release_all():
+    """The session with the inferior ends (detach, GDB quitting): every
+    pass ends, breakpoint passes too, with rseq_cs re-armed, its thread
+    sent to the abort handler and every affinity given back.  The
+    process runs on without GDB: pinned, or with a pass half done and
+    rseq_cs cleared, it would stay so."""
+    for p in list(_active.values()):
+        p.end(restore_rseq_cs=True)
+    _signalled.clear()
+    _follow_resumes()
+
+
+def _on_gdb_exiting(event):
+    # Before GDB kills or detaches its inferiors; "quit" with a process
+    # attached detaches it.
+    if _active:
+        release_all()
+
+
 def _on_cont(event):
     """GDB is resuming the inferior, through whatever command or
     frontend, hooked or not (MI's -exec-continue, "signal"): an
@@ -537,3 +556,6 @@ def _follow_resumes():
 
 gdb.events.stop.connect(_on_stop)
 gdb.events.exited.connect(_on_exited)
+# GDB 13 and later.
+if hasattr(gdb.events, "gdb_exiting"):
+    gdb.events.gdb_exiting.connect(_on_gdb_exiting)
