@@ -285,7 +285,7 @@ LINE_STEP_COMMANDS = ("step", "next", "until", "advance", "finish")
 
 class PrepareResume(gdb.Command):
     """Get threads and guards ready for a command that resumes the inferior.
-Usage: maintenance rseq prepare-resume [line-step | dprintf | detach]
+Usage: maintenance rseq prepare-resume [line-step | dprintf | detach | define]
 
 Run by the hooks gdb-rseq defines for continue, jump, step, next,
 until, advance and finish (hook-continue, hook-next, ...): threads
@@ -296,9 +296,10 @@ kernel: the abort handler has no line information).
 With \"dprintf\", run by hookpost-dprintf, the guards start following
 dprintfs, which GDB tells Python nothing about.  With \"detach\", run
 by hook-detach, every pass ends and every affinity is given back: the
-process runs on without GDB.  Not meant to be typed;
-a hook of your own for one of these commands replaces gdb-rseq's and
-should run this command first."""
+process runs on without GDB.  With \"define\", run by
+hookpost-define: a hook of your own for one of these commands replaces
+gdb-rseq's, and gdb-rseq then puts its line first in yours.  Not meant
+to be typed."""
 
     def __init__(self):
         super().__init__("maintenance rseq prepare-resume",
@@ -309,6 +310,10 @@ should run this command first."""
         if arg == "dprintf":
             # GDB tells Python nothing about dprintfs.
             _load("guards").dprintf_created()
+            return
+        if arg == "define":
+            # A hook of the user's may have replaced one of gdb-rseq's.
+            _define_hooks()
             return
         if arg == "detach":
             safepass = sys.modules.get(__package__ + ".safepass")
@@ -324,24 +329,99 @@ def _on_inferior_call(event):
     _load("safepass").inferior_call(event)
 
 
-def _define_hooks():
-    # One command string for all the hooks: each gdb.execute costs a
-    # tenth of a millisecond at GDB's start.
-    hooks = ["define hook-%s\nmaintenance rseq prepare-resume line-step\nend"
-             % cmd for cmd in LINE_STEP_COMMANDS]
+def _hooks():
+    """Hook name -> the line gdb-rseq's hook runs."""
+    line = "maintenance rseq prepare-resume"
+    hooks = {"hook-" + cmd: line + " line-step" for cmd in LINE_STEP_COMMANDS}
     # No line steps, but threads stopped inside sections need the same
     # care.  Registers cannot be written from the resume itself
     # (safepass.py): a hook runs before it.  The instruction steps'
     # own resumes are "signal 0", which no hook slows down.
-    hooks += ["define hook-%s\nmaintenance rseq prepare-resume\nend" % cmd
-              for cmd in ("continue", "jump")]
-    hooks.append("define hook-detach\n"
-                 "maintenance rseq prepare-resume detach\nend")
+    hooks["hook-continue"] = hooks["hook-jump"] = line
+    hooks["hook-detach"] = line + " detach"
     # GDB tells Python nothing about dprintfs; a dprintf inside a
     # section needs the same guards as a breakpoint there.
-    hooks.append("define hookpost-dprintf\n"
-                 "maintenance rseq prepare-resume dprintf\nend")
-    gdb.execute("\n".join(hooks), to_string=True)
+    hooks["hookpost-dprintf"] = line + " dprintf"
+    return hooks
+
+
+_HOOKS = _hooks()
+
+
+# "show user" as last seen: what the prompt compares against.
+_shown = None
+
+
+def _user_commands():
+    """User command name -> its body lines, from "show user"."""
+    global _shown
+    try:
+        text = _shown = gdb.execute("show user", to_string=True)
+        if '~"' in text:
+            # GDB 18 under MI wraps what it captures.
+            text = _load("compat").execute_to_string("show user")
+    except gdb.error:
+        return {}
+    out = {}
+    body = None
+    for line in text.splitlines():
+        if line.startswith('User command "') and line.endswith('":'):
+            body = out.setdefault(line[len('User command "'):-2], [])
+        elif body is not None and line:
+            # As printed: GDB strips the indentation of command lines it
+            # reads back, and a "python" block's body is printed as
+            # written.
+            body.append(line)
+    return out
+
+
+def _define_hooks():
+    """Define gdb-rseq's hooks; put its line first in a hook of the
+    user's own for one of these commands (GDB keeps one hook per
+    command, and a user's hook-next would otherwise switch the line
+    steps' protection off).  Run at start-up, after a "define" read from
+    a script or Python (hookpost-define), and at the prompt when the
+    user commands changed (GDB 13 to 18 run no post-hook of "define"
+    typed at the prompt)."""
+    global _shown
+    user = _user_commands()
+    defs = []
+    for name, line in _HOOKS.items():
+        body = user.get(name)
+        if body is not None and any(b.strip() == line for b in body):
+            continue
+        defs.append("define %s\n%s\n%send" % (
+            name, line, "".join(b + "\n" for b in body or ())))
+    if "hookpost-define" not in user:
+        defs.append("define hookpost-define\n"
+                    "maintenance rseq prepare-resume define\nend")
+    if not defs:
+        return
+    # One command string for all of them: each gdb.execute costs a
+    # tenth of a millisecond at GDB's start.  Redefining a user's hook
+    # asks for confirmation.
+    confirm = gdb.parameter("confirm")
+    if confirm:
+        gdb.execute("set confirm off", to_string=True)
+    try:
+        gdb.execute("\n".join(defs), to_string=True)
+    finally:
+        if confirm:
+            gdb.execute("set confirm on", to_string=True)
+    try:
+        _shown = gdb.execute("show user", to_string=True)
+    except gdb.error:
+        _shown = None
+
+
+def _on_prompt():
+    # One "show user" per prompt: a human's pace.
+    try:
+        text = gdb.execute("show user", to_string=True)
+    except gdb.error:
+        return
+    if text != _shown:
+        _define_hooks()
 
 
 # User breakpoints matter from the first one set (a warning when it is
@@ -387,6 +467,7 @@ StepInstruction()
 NextInstruction()
 PrepareResume()
 _define_hooks()
+gdb.events.before_prompt.connect(_on_prompt)
 gdb.events.inferior_call.connect(_on_inferior_call)
 gdb.events.breakpoint_created.connect(_on_breakpoint_created)
 gdb.events.breakpoint_modified.connect(_on_breakpoint_modified)
