@@ -329,7 +329,7 @@ class _Guards:
         # another thread meanwhile) have not committed: re-arm their
         # rseq_cs so the kernel aborts those passes on resume, and give
         # back the other threads and affinities.
-        safepass.end_all(restore_rseq_cs=True, origin="guard")
+        safepass.end_command_passes()
         self._restore_settings()
         if self.for_command:
             self.for_command = False

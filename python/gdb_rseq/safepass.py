@@ -358,6 +358,27 @@ def end_all(restore_rseq_cs=False, origin=None, keep=None):
             p.end(restore_rseq_cs)
 
 
+def end_command_passes():
+    """A line step is over.  Its passes end, their rseq_cs re-armed --
+    but one whose thread the command left inside its section (at the
+    location of "until" or "advance", interrupted) stays, as an
+    ``inside``-mode pass: the stop shows the thread where it stopped,
+    and the next resume ends the pass and restarts it."""
+    for p in list(_active.values()):
+        if p.origin != "guard":
+            continue
+        try:
+            stopped_inside = (p.thread.is_valid()
+                              and not p.thread.is_running()
+                              and p.cs.contains(_pc_of(p.thread)))
+        except gdb.error:
+            stopped_inside = False
+        if stopped_inside:
+            p.origin = "inside"
+        else:
+            p.end(restore_rseq_cs=True)
+
+
 def _pc_of(thread):
     saved = gdb.selected_thread()
     try:
