@@ -445,6 +445,9 @@ def _on_breakpoint_created(bp):
 def _on_breakpoint_modified(bp):
     if _user_breakpoint(bp):
         _load("guards").breakpoint_modified(bp)
+        engine = sys.modules.get(__package__ + ".nativerun")
+        if engine is not None:
+            engine.breakpoints_changed(bp)
 
 
 def _on_breakpoint_deleted(bp):

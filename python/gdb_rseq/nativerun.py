@@ -243,7 +243,7 @@ def _breakpoint_addresses():
     return _bp_addresses
 
 
-def _breakpoints_changed(bp):
+def breakpoints_changed(bp):
     global _bp_addresses
     # The step watchpoint changes at every step (enabled, hit, disabled)
     # and has no location to disable.
@@ -251,9 +251,11 @@ def _breakpoints_changed(bp):
         _bp_addresses = None
 
 
-gdb.events.breakpoint_created.connect(_breakpoints_changed)
-gdb.events.breakpoint_modified.connect(_breakpoints_changed)
-gdb.events.breakpoint_deleted.connect(_breakpoints_changed)
+gdb.events.breakpoint_created.connect(breakpoints_changed)
+gdb.events.breakpoint_deleted.connect(breakpoints_changed)
+# Modifications come through commands.py, for user breakpoints only
+# (those of gdb.breakpoints()): the step watchpoint's hit count changes
+# at every step, and a second listener would cost each one a call.
 
 
 class _ResumePCClear:
