@@ -216,6 +216,19 @@ _SHN_XINDEX = 0xffff
 _MAX_SHSTRTAB = 1 << 24
 
 
+def _elf_header(fd):
+    """(byte order, ELF class, (e_shoff, e_shentsize, e_shnum,
+    e_shstrndx)) of the ELF file open as FD, or None when it is none
+    this module reads."""
+    ehdr = os.pread(fd, 64, 0)
+    if len(ehdr) < 52 or ehdr[:4] != b"\x7fELF" \
+            or ehdr[4] not in _ELF_SHDR_FIELDS or ehdr[5] not in (1, 2):
+        return None
+    order = "<" if ehdr[5] == 1 else ">"
+    efmt, eoff, _sfmt, _soff = _ELF_SHDR_FIELDS[ehdr[4]]
+    return order, ehdr[4], struct.unpack_from(order + efmt, ehdr, eoff)
+
+
 def _may_have_tables(path):
     """False when the ELF file PATH has no section whose name starts with
     "__rseq_": its section-name string table does not hold that string.
@@ -230,14 +243,11 @@ def _may_have_tables(path):
     except OSError:
         return True
     try:
-        ehdr = os.pread(fd, 64, 0)
-        if len(ehdr) < 52 or ehdr[:4] != b"\x7fELF" \
-                or ehdr[4] not in _ELF_SHDR_FIELDS or ehdr[5] not in (1, 2):
+        header = _elf_header(fd)
+        if header is None:
             return True
-        order = "<" if ehdr[5] == 1 else ">"
-        efmt, eoff, sfmt, soff = _ELF_SHDR_FIELDS[ehdr[4]]
-        shoff, shentsize, _shnum, shstrndx = struct.unpack_from(
-            order + efmt, ehdr, eoff)
+        order, eclass, (shoff, shentsize, _shnum, shstrndx) = header
+        _efmt, _eoff, sfmt, soff = _ELF_SHDR_FIELDS[eclass]
         if shoff == 0 or shentsize < soff + struct.calcsize(sfmt):
             return True
 
@@ -274,15 +284,11 @@ def _code_ranges(path):
     except OSError:
         return None
     try:
-        ehdr = os.pread(fd, 64, 0)
-        if len(ehdr) < 52 or ehdr[:4] != b"\x7fELF" \
-                or ehdr[4] not in _ELF_SHDR_FIELDS or ehdr[5] not in (1, 2):
+        header = _elf_header(fd)
+        if header is None:
             return None
-        order = "<" if ehdr[5] == 1 else ">"
-        efmt, eoff, _sfmt, _soff = _ELF_SHDR_FIELDS[ehdr[4]]
-        shoff, shentsize, shnum, _shstrndx = struct.unpack_from(
-            order + efmt, ehdr, eoff)
-        fmt, off = _SHDR_RANGE_FIELDS[ehdr[4]]
+        order, eclass, (shoff, shentsize, shnum, _shstrndx) = header
+        fmt, off = _SHDR_RANGE_FIELDS[eclass]
         if shoff == 0 or shentsize < off + struct.calcsize(fmt) \
                 or shnum > _MAX_SHNUM:
             return None
