@@ -350,12 +350,15 @@ def end(thread, restore_rseq_cs=False):
         p.end(restore_rseq_cs)
 
 
-def end_all(restore_rseq_cs=False, origin=None, keep=None):
+def end_all(restore_rseq_cs=False, origin=None, keep=None, thread=None,
+            resuming=False):
     """End the passes started by ORIGIN (all by default) but those
-    started by KEEP."""
+    started by KEEP; only THREAD's when given.  RESUMING: as for
+    SafePass.end."""
     for p in list(_active.values()):
-        if (origin is None or p.origin == origin) and p.origin != keep:
-            p.end(restore_rseq_cs)
+        if ((origin is None or p.origin == origin) and p.origin != keep
+                and (thread is None or p.thread == thread)):
+            p.end(restore_rseq_cs, resuming=resuming)
 
 
 def end_command_passes():
@@ -461,9 +464,7 @@ def prepare_resume(skip=()):
     rseq_cs instead, and a thread that sat stopped in a section while
     others committed to the same per-CPU data would then commit a stale
     value."""
-    for p in list(_active.values()):
-        if p.origin != "breakpoint":
-            p.end(restore_rseq_cs=True)
+    end_all(restore_rseq_cs=True, keep="breakpoint")
     inferior = gdb.selected_inferior()
     selected = gdb.selected_thread()
     for thread in inferior.threads():
@@ -526,8 +527,7 @@ def release_all():
     sent to the abort handler and every affinity given back.  The
     process runs on without GDB: pinned, or with a pass half done and
     rseq_cs cleared, it would stay so."""
-    for p in list(_active.values()):
-        p.end(restore_rseq_cs=True)
+    end_all(restore_rseq_cs=True)
     _signalled.clear()
     _follow_resumes()
 
@@ -550,11 +550,9 @@ def _on_cont(event):
         return
     _signalled.clear()
     if not own_resume:
-        thread = getattr(event, "inferior_thread", None)
-        for p in list(_active.values()):
-            if p.origin != "breakpoint" and (thread is None
-                                             or p.thread == thread):
-                p.end(restore_rseq_cs=True, resuming=True)
+        end_all(restore_rseq_cs=True, keep="breakpoint",
+                thread=getattr(event, "inferior_thread", None),
+                resuming=True)
     _follow_resumes()
 
 
