@@ -329,7 +329,7 @@ class _Guards:
         # another thread meanwhile) have not committed: re-arm their
         # rseq_cs so the kernel aborts those passes on resume, and give
         # back the other threads and affinities.
-        safepass.end_command_passes()
+        safepass.end_command_passes(self.thread_num)
         self._restore_settings()
         if self.for_command:
             self.for_command = False
@@ -351,6 +351,10 @@ class _Guards:
         if self.dirty or recheck or _dprintfs:
             self.dirty = False
             self.for_watchpoints, self.watchpoints = _watchpoints()
+            # A thread that safepass.begin refuses a pass (another
+            # thread's is open) must be stepped over the entry guard in
+            # place, for the kernel to abort its pass.
+            _no_displaced.want("watchpoints", self.for_watchpoints)
             _check_inside_breakpoints()
         if self.for_watchpoints or self.inside:
             # Also rebuilt when the sections moved (a library came, the

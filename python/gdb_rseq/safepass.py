@@ -337,11 +337,42 @@ def begin(thread, cs, origin="inside"):
     """Start a pass for THREAD in CS unless one is already running.
     ORIGIN ("inside", "guard" or "breakpoint") says who ends it: guard
     passes end with the line-step command that made them, breakpoint
-    passes at the section's exits only."""
+    passes at the section's exits only.  Returns the pass, or None when
+    THREAD gets none (see below).
+
+    Guard and breakpoint passes start at an entry guard, where several
+    threads can arrive in one resume (a software watchpoint guards
+    every thread's sections): threads already running are not held by
+    scheduler-locking, only kept off the pinned CPU by their affinity.
+    Two passes on one CPU would interleave their loads and commits with
+    no kernel to abort either, and two running at once on two CPUs
+    leave the other threads no CPU to be kept on.  So such a pass does
+    not start while another thread's pass is open on the same CPU, or
+    open in a thread this resume runs; a thread refused one keeps
+    rseq_cs armed and the kernel aborts its pass at the guard's
+    step-over (in place), until its turn comes.  Inside-mode passes
+    are the stepped thread's, with every other thread stopped."""
     p = _active.get(thread.global_num)
     if p is not None:
         return p
+    if origin != "inside" and _active and not _may_overlap(thread):
+        return None
     return SafePass(thread, cs, origin).begin()
+
+
+def _may_overlap(thread):
+    """Whether THREAD may start a pass while others are open: they all
+    wait for the user (not resumed by the command running) on other
+    CPUs."""
+    cpu = None
+    if target.is_native(thread.inferior):
+        cpu = threads.state(thread).cpu_id
+    for p in _active.values():
+        if not p.thread.is_valid():
+            continue
+        if p.thread.is_running() or p.cpu is None or p.cpu == cpu:
+            return False
+    return True
 
 
 def end(thread, restore_rseq_cs=False):
@@ -361,17 +392,23 @@ def end_all(restore_rseq_cs=False, origin=None, keep=None, thread=None,
             p.end(restore_rseq_cs, resuming=resuming)
 
 
-def end_command_passes():
-    """A line step is over.  Its passes end, their rseq_cs re-armed --
-    but one whose thread the command left inside its section (at the
-    location of "until" or "advance", interrupted) stays, as an
-    ``inside``-mode pass: the stop shows the thread where it stopped,
-    and the next resume ends the pass and restarts it."""
+def end_command_passes(stepped=None):
+    """A line step (or a continue with software watchpoints) is over.
+    Its passes end, their rseq_cs re-armed -- but one whose thread, the
+    line step's own (global number STEPPED), the command left inside
+    its section (at the location of "until" or "advance", interrupted)
+    stays, as an ``inside``-mode pass: the stop shows the thread where
+    it stopped, and the next resume ends the pass and restarts it.
+    Other threads' passes, left open by a stop in another thread, are
+    sent to their abort handlers now, as the kernel would on their
+    resume: kept, they would sit with rseq_cs cleared, and the others
+    held, across the user's commands."""
     for p in list(_active.values()):
         if p.origin != "guard":
             continue
         try:
-            stopped_inside = (p.thread.is_valid()
+            stopped_inside = (p.num == stepped
+                              and p.thread.is_valid()
                               and not p.thread.is_running()
                               and p.cs.contains(_pc_of(p.thread)))
         except gdb.error:
