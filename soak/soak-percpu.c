@@ -44,9 +44,10 @@ struct soak_thread
   long aborts;
   long signals;
   /* The CPU set the program last gave the thread, one bit per CPU below
-     64, and whether the disrupter is changing it right now (the driver
-     then does not compare it).  */
+     64, the one it gave before (0 for none), and whether the disrupter
+     is changing it right now (the driver then does not compare it).  */
   volatile unsigned long mask;
+  volatile unsigned long prev_mask;
   volatile int moving;
 };
 
@@ -167,6 +168,7 @@ disrupt (void *arg)
 	  t->moving = 1;
 	  if (sched_setaffinity (t->tid, sizeof set, &set) == 0)
 	    {
+	      t->prev_mask = t->mask;
 	      t->mask = want;
 	      soak_migrations++;
 	    }
