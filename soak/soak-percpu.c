@@ -111,6 +111,19 @@ on_signal (int sig)
     self->signals++;
 }
 
+/* The CPU the section is to add on, read by a call of its own: the
+   user's CFLAGS (-O2 by default) come after the Makefile's -O0 and
+   would inline rseq_test_cpu into the section's line.  A signal that
+   reaches a thread "next" has just stepped into an inlined function
+   is delivered by a single-step into its handler, where GDB (13, 16
+   and 18 alike) ends the "next", with or without gdb-rseq: not what
+   the soak is about.  A real call is stepped over like any other.  */
+__attribute__ ((noinline)) static int
+soak_cpu (void)
+{
+  return rseq_test_cpu ();
+}
+
 void soak_loop (struct soak_thread *t);
 void soak_ready (void);
 int soak_report (long sum, long adds);
@@ -124,7 +137,7 @@ soak_loop (struct soak_thread *t)
     {
       while (soak_quiet && soak_quiet != t - soak_threads + 1 && !soak_done)
 	usleep (1000);
-      while (percpu_addv (counters, 1, rseq_test_cpu ()) != 0) t->aborts++; /* soak: cs line */
+      while (percpu_addv (counters, 1, soak_cpu ()) != 0) t->aborts++; /* soak: cs line */
       t->adds++;		/* soak: after line */
       if ((t->adds & 15) == 0)
 	sched_yield ();
