@@ -123,12 +123,44 @@ def _apply_affinities(inferior):
                 want = orig - busy or _spare_cpus(busy) or orig
             _setaffinity(tid, want)
             _set_by_us[tid] = want
+            _tid_of[thread.global_num] = tid
         except OSError:
             # The thread is exiting: nothing to pin or keep away.
             continue
     if not _active:
         _original.clear()
         _set_by_us.clear()
+        _tid_of.clear()
+
+
+# Global thread number -> the tid its entries above were saved under:
+# a thread that execs takes the process's id.
+_tid_of = {}
+
+
+def _give_back(threads_now=()):
+    """Give every thread whose affinity a pass changed the CPU set it
+    had before, unless the program changed it since, when GDB loses
+    sight of them: at a detach that runs no hook (MI's -target-detach)
+    the process runs on alone, and after an exec the thread that made
+    it carries its affinity into the new program.  THREADS_NOW: the
+    threads GDB still knows, whose tid may have changed; the others
+    are reached by the tid they had."""
+    pairs = {tid: tid for tid in _original}
+    for thread in threads_now:
+        then = _tid_of.get(thread.global_num)
+        if then is not None and thread.is_valid():
+            pairs[then] = thread.ptid[1]
+    for then, now in pairs.items():
+        try:
+            if _getaffinity(now) == _set_by_us.get(then):
+                _setaffinity(now, _original[then])
+        except OSError:
+            # Gone with the process.
+            continue
+    _original.clear()
+    _set_by_us.clear()
+    _tid_of.clear()
 
 
 # In all-stop mode every thread is stopped whenever GDB looks at one, and
@@ -177,6 +209,8 @@ class SafePass:
         self.cs = cs
         self.saved_rseq_cs = 0
         self.cpu = None
+        # rseq_cs put back while the thread is stopped (rearm).
+        self.armed = False
 
     def begin(self):
         self.saved_rseq_cs = threads.read_rseq_cs(self.thread)
@@ -219,6 +253,22 @@ class SafePass:
         if self.cpu is not None and self.inferior.is_valid() \
                 and self.inferior.pid:
             _apply_affinities(self.inferior)
+
+    def rearm(self):
+        """The thread stopped in the middle of the pass: rseq_cs as the
+        program had it until the thread resumes (disarm).  Whatever lets
+        it go without a resume GDB reports -- MI's -target-detach runs
+        no hook and sends no event before it detaches -- then leaves the
+        pass to the kernel, which aborts it as for any thread stopped in
+        a section."""
+        if self.saved_rseq_cs and not self.armed:
+            threads.write_rseq_cs(self.thread, self.saved_rseq_cs)
+            self.armed = True
+
+    def disarm(self):
+        if self.armed:
+            self.armed = False
+            threads.write_rseq_cs(self.thread, 0)
 
 
 def abort_inside(thread, cs):
@@ -468,16 +518,47 @@ def _on_stop(event):
             # The signal is delivered on the next resume: let the kernel
             # abort the pass rather than interrupt it unprotected.
             p.end(restore_rseq_cs=True)
+        else:
+            try:
+                p.rearm()
+            except (gdb.error, gdb.MemoryError):
+                pass
 
 
 def _on_exited(event):
-    # The threads are gone, and their affinities with them.
+    # The threads are gone -- or, detached without a hook (MI's
+    # -target-detach), run on without GDB: GDB sends this event for a
+    # detach too, once the threads are let go.
     _active.clear()
     _signalled.clear()
-    _original.clear()
-    _set_by_us.clear()
+    _give_back()
     _release_others()
     _follow_resumes()
+
+
+def _on_clear_objfiles(event):
+    """The program GDB knows changed under the passes ("file",
+    "symbol-file", an exec): the sections they were made for are
+    forgotten, and an exec took every thread but one.  The passes of
+    stopped threads end as at a detach: rseq_cs re-armed, the thread
+    sent to its abort handler.  Passes of running threads go on to
+    their exits."""
+    space = getattr(event, "progspace", None)
+    ended = False
+    for p in list(_active.values()):
+        if space is not None and p.inferior.is_valid() \
+                and p.inferior.progspace != space:
+            continue
+        if not p.thread.is_valid():
+            _active.pop(p.num, None)
+            ended = True
+        elif not p.thread.is_running():
+            p.end(restore_rseq_cs=True)
+    if ended and not _active:
+        _give_back(thread for inf in gdb.inferiors()
+                   for thread in inf.threads())
+        _release_others()
+        _follow_resumes()
 
 
 # Set by the instruction-step commands around their own resumes: an
@@ -586,10 +667,17 @@ def _on_cont(event):
     if _infcall is not None:
         return
     _signalled.clear()
+    resumed = getattr(event, "inferior_thread", None)
     if not own_resume:
-        end_all(restore_rseq_cs=True, keep="breakpoint",
-                thread=getattr(event, "inferior_thread", None),
+        end_all(restore_rseq_cs=True, keep="breakpoint", thread=resumed,
                 resuming=True)
+    # The passes that go on, cleared again (SafePass.rearm).
+    for p in list(_active.values()):
+        if resumed is None or p.thread == resumed:
+            try:
+                p.disarm()
+            except (gdb.error, gdb.MemoryError):
+                pass
     _follow_resumes()
 
 
@@ -612,6 +700,7 @@ def _follow_resumes():
 
 gdb.events.stop.connect(_on_stop)
 gdb.events.exited.connect(_on_exited)
+gdb.events.clear_objfiles.connect(_on_clear_objfiles)
 # GDB 13 and later.
 if hasattr(gdb.events, "gdb_exiting"):
     gdb.events.gdb_exiting.connect(_on_gdb_exiting)
