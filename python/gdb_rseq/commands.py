@@ -307,6 +307,12 @@ to be typed."""
 
     def invoke(self, arg, from_tty):
         arg = arg.strip()
+        try:
+            gdb.selected_thread()
+        except SystemError:
+            # GDB 13, the process killed from outside: its threads are
+            # gone, and the command reports that itself.
+            return
         if arg == "dprintf":
             # GDB tells Python nothing about dprintfs.
             _load("guards").dprintf_created()
@@ -457,6 +463,15 @@ def _on_breakpoint_deleted(bp):
         guards.breakpoint_deleted(bp)
 
 
+def _on_exited(event):
+    # GDB 13 hides a thread-specific breakpoint whose thread exited,
+    # with no event, and deletes it at the next stop, with none either
+    # (guards.py leaves it out once its thread is gone): look again.
+    guards = sys.modules.get(__package__ + ".guards")
+    if guards is not None:
+        guards.breakpoint_deleted(None)
+
+
 RseqPrefix()
 SetRseqPrefix()
 ShowRseqPrefix()
@@ -475,3 +490,4 @@ gdb.events.inferior_call.connect(_on_inferior_call)
 gdb.events.breakpoint_created.connect(_on_breakpoint_created)
 gdb.events.breakpoint_modified.connect(_on_breakpoint_modified)
 gdb.events.breakpoint_deleted.connect(_on_breakpoint_deleted)
+gdb.events.exited.connect(_on_exited)

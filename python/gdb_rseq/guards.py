@@ -463,7 +463,8 @@ def _inside_locations(bp):
     """(address, section) of BP's enabled locations inside sections."""
     if (not bp.is_valid() or bp.number <= 0 or not bp.enabled
             or bp.type not in (gdb.BP_BREAKPOINT,
-                               gdb.BP_HARDWARE_BREAKPOINT)):
+                               gdb.BP_HARDWARE_BREAKPOINT)
+            or _thread_gone(bp)):
         return []
     out = []
     for loc in getattr(bp, "locations", ()):
@@ -473,6 +474,17 @@ def _inside_locations(bp):
         if cs is not None:
             out.append((addr, cs))
     return out
+
+
+def _thread_gone(bp):
+    """Whether BP is specific to a thread that exited.  GDB 13 hides
+    such a breakpoint rather than deleting it (its number becomes 0,
+    which Python does not see) and deletes it at the next stop, with
+    no event either time; later GDBs delete it at once."""
+    num = bp.thread
+    return num is not None and not any(
+        t.global_num == num for inf in gdb.inferiors()
+        for t in inf.threads())
 
 
 def _warn_inside(bp):
