@@ -34,6 +34,7 @@ instruction steps' own resumes would otherwise each pay for an event.
 """
 
 import os
+import sys
 
 import gdb
 
@@ -688,7 +689,7 @@ def _follow_resumes():
     """Listen to resumes while there is something to do at one (a
     signal noted, a pass made): otherwise GDB would build an event for
     each instruction a stepping command executes."""
-    global _following_resumes
+    global _following_resumes, _following_prompt
     want = bool(_signalled or _active)
     if want != _following_resumes:
         _following_resumes = want
@@ -696,6 +697,55 @@ def _follow_resumes():
             gdb.events.cont.connect(_on_cont)
         else:
             gdb.events.cont.disconnect(_on_cont)
+    want = any(p.origin == "breakpoint" for p in _active.values())
+    if want != _following_prompt:
+        _following_prompt = want
+        if want:
+            gdb.events.before_prompt.connect(_on_before_prompt)
+        else:
+            gdb.events.before_prompt.disconnect(_on_before_prompt)
+
+
+_following_prompt = False
+
+
+def _still_held(cs):
+    """Whether CS still holds an enabled location of a user breakpoint
+    past its first instruction: what gives a breakpoint pass its exit
+    guards (guards.py).  Dprintfs are invisible to Python: while one
+    may exist, every such section counts as held."""
+    guards = sys.modules.get(__package__ + ".guards")
+    if guards is None:
+        return False
+    if guards._dprintfs:
+        return True
+    for bp in gdb.breakpoints():
+        for addr, c in guards._inside_locations(bp):
+            if c.start == cs.start and addr != c.start:
+                return True
+    return False
+
+
+def _on_before_prompt():
+    """A breakpoint pass of a thread the user is not looking at, whose
+    section lost its breakpoint (deleted or disabled while the pass was
+    open, the thread stopped midway when another thread stopped), has
+    lost its exit guards with it: nothing would end it before some
+    later stop, and the thread would run on pinned, rseq_cs cleared,
+    the others kept off its CPU.  It ends here, its thread sent to the
+    abort handler with rseq_cs armed, as the kernel sends a thread
+    stopped in a section on resume.  The selected thread's pass is the
+    user's to look at: it ends when the thread leaves."""
+    selected = gdb.selected_thread()
+    for p in list(_active.values()):
+        try:
+            if (p.origin == "breakpoint" and p.thread != selected
+                    and p.thread.is_valid() and not p.thread.is_running()
+                    and not _still_held(p.cs)):
+                p.end(restore_rseq_cs=True)
+        except gdb.error:
+            continue
+    _follow_resumes()
 
 
 gdb.events.stop.connect(_on_stop)
