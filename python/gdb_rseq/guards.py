@@ -65,6 +65,7 @@ import gdb
 from . import log
 from . import registry
 from . import safepass
+from . import stops
 
 class _NoDisplaced:
     """Displaced stepping off while any reason for it holds.
@@ -390,7 +391,7 @@ guards = _Guards()
 
 def _on_cont(event):
     # No setting changes within an instruction step's command.
-    guards.sync(recheck=guards.watchpoints and not safepass.own_resume)
+    guards.sync(recheck=guards.watchpoints and not stops.own_resume)
 
 
 def _on_before_prompt():
@@ -427,7 +428,7 @@ def before_command(line_step=True):
     unwind information) would lose, so that thread is left to the
     kernel, which aborts it on resume.  Done here, before GDB reads the
     frame the command starts from."""
-    if safepass.own_resume:
+    if stops.own_resume:
         # The instruction-step commands resume through "continue".
         return
     guards.sync(recheck=True)
@@ -449,7 +450,7 @@ def _on_stop(event):
     # produces no stop event).  The stops of an instruction step's own
     # resumes are none: no line step runs meanwhile, and checking would
     # cost a tenth of each step.
-    if safepass.own_resume:
+    if stops.own_resume:
         return
     guards.command_done()
     _check_inside_breakpoints(event)
@@ -604,7 +605,8 @@ def breakpoint_deleted(bp):
 
 # commands.py passes on breakpoint events; the stops and exits are this
 # module's own, from its first use on (before it, nothing was armed).
-gdb.events.stop.connect(_on_stop)
+# Its stops are none of a line step's.
+stops.connect(_on_stop, at_own_resume=False)
 gdb.events.exited.connect(_on_exited)
 # Breakpoints set before this module was loaded (before gdb-rseq was).
 if any(bp.number > 0 for bp in gdb.breakpoints()):

@@ -26,6 +26,7 @@ import gdb
 
 from . import compat
 from . import safepass
+from . import stops
 from .target import thread_pc
 
 class _Stops:
@@ -51,7 +52,7 @@ def _on_exited(event):
     _stops.exited = True
 
 
-gdb.events.stop.connect(_on_stop)
+stops.connect(_on_stop)
 gdb.events.exited.connect(_on_exited)
 
 
@@ -302,7 +303,7 @@ def _resume(thread, own_numbers, want_hit=True):
         last, gdb.SignalEvent) else "signal 0"
     _stops.reset()
     output = ""
-    safepass.own_resume = True
+    stops.own_resume = True
     try:
         gdb.execute(command)
     except gdb.error as e:
@@ -311,7 +312,7 @@ def _resume(thread, own_numbers, want_hit=True):
             raise
         output = str(e) + "\n"
     finally:
-        safepass.own_resume = False
+        stops.own_resume = False
     if _stops.exited or not thread.is_valid():
         return Outcome(False, output, True, None)
     last = _stops.last

@@ -28,6 +28,7 @@ import operator
 import gdb
 
 from . import log
+from . import stops
 
 # objfiles (reading tables), exits (deriving exits), and target and struct
 # (decoding a descriptor in memory) are imported where they are first
@@ -562,7 +563,7 @@ def _install():
         gdb.events.free_objfile.connect(_on_free_objfile)
     gdb.events.clear_objfiles.connect(_on_clear_objfiles)
     gdb.events.exited.connect(_on_exited)
-    gdb.events.stop.connect(_on_stop)
+    stops.connect(_on_stop)
     # Objfiles GDB had loaded before this module was: gdb-rseq loads it
     # at the first query, and a `file' may precede the `source'.
     for progspace in gdb.progspaces():

@@ -41,6 +41,7 @@ import gdb
 from . import compat
 from . import log
 from . import registry
+from . import stops
 from . import target
 from . import threads
 
@@ -562,11 +563,6 @@ def _on_clear_objfiles(event):
         _follow_resumes()
 
 
-# Set by the instruction-step commands around their own resumes: an
-# "inside" pass goes on across stepi commands.
-own_resume = False
-
-
 def prepare_resume(skip=()):
     """What the kernel does when a thread stopped inside a section
     resumes, done before a line step resumes the inferior, while every
@@ -669,7 +665,7 @@ def _on_cont(event):
         return
     _signalled.clear()
     resumed = getattr(event, "inferior_thread", None)
-    if not own_resume:
+    if not stops.own_resume:
         end_all(restore_rseq_cs=True, keep="breakpoint", thread=resumed,
                 resuming=True)
     # The passes that go on, cleared again (SafePass.rearm).
@@ -748,7 +744,7 @@ def _on_before_prompt():
     _follow_resumes()
 
 
-gdb.events.stop.connect(_on_stop)
+stops.connect(_on_stop)
 gdb.events.exited.connect(_on_exited)
 gdb.events.clear_objfiles.connect(_on_clear_objfiles)
 # GDB 13 and later.
