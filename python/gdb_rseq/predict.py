@@ -82,12 +82,16 @@ def _decode(arch, pc):
 
 class _Cache:
     """Decoded instructions whose successors do not depend on registers,
-    by address, with the bytes they were decoded from.
+    by address.
 
     "stepi N" and a loop of stepi commands predict the same instructions
-    over and over, and the disassembler costs a tenth of a step; reading
-    the bytes back (a twentieth of the cost) catches code that changed
-    under the same address (JIT, a library loaded where another was)."""
+    over and over, and the disassembler costs a tenth of a step.  Code
+    GDB has symbols for changes with its objfiles (a library loaded where
+    another was, JIT code registered with GDB), whose events clear the
+    cache, or through GDB's own memory writes, which do too.  Other code
+    (JIT code GDB knows nothing of) may change under the same address:
+    its bytes are kept and read back at each use, a twentieth of a
+    step.  Code that rewrites its own text behind GDB is not followed."""
 
     LIMIT = 1 << 16
 
@@ -101,18 +105,20 @@ class _Cache:
             # Read from the process itself when native: a breakpoint
             # inserted there then differs, and the instruction is decoded
             # again through GDB, which shows what it replaced.
-            if target.read_memory(pc, len(raw)) == raw:
+            if raw is None or target.read_memory(pc, len(raw)) == raw:
                 return succ
             del self.entries[pc]
         succ = _decode(arch, pc)
         if not succ.dynamic:
             if len(self.entries) >= self.LIMIT:
                 self.entries.clear()
-            try:
-                raw = gdb.selected_inferior().read_memory(
-                    pc, succ.length).tobytes()
-            except gdb.MemoryError:
-                return succ
+            raw = None
+            if not _has_symbols(pc):
+                try:
+                    raw = gdb.selected_inferior().read_memory(
+                        pc, succ.length).tobytes()
+                except gdb.MemoryError:
+                    return succ
             self.entries[pc] = (raw, succ)
         return succ
 
@@ -120,10 +126,25 @@ class _Cache:
         self.entries.clear()
 
 
+def _has_symbols(pc):
+    """Whether PC is in a function GDB has symbols for."""
+    try:
+        block = gdb.current_progspace().block_for_pc(pc)
+    except RuntimeError:
+        return False
+    while block is not None and block.function is None:
+        block = block.superblock
+    return block is not None
+
+
 _cache = _Cache()
 gdb.events.new_objfile.connect(_cache.clear)
 gdb.events.clear_objfiles.connect(_cache.clear)
 gdb.events.exited.connect(_cache.clear)
+gdb.events.memory_changed.connect(_cache.clear)
+# GDB 13 and later: JIT code unregistered, its memory reused.
+if hasattr(gdb.events, "free_objfile"):
+    gdb.events.free_objfile.connect(_cache.clear)
 
 
 def successors(arch, pc):
