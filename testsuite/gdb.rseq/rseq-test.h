@@ -216,6 +216,15 @@ rseq_test_sum (const struct rseq_test_counter *counters)
 # define RSEQ_TEST_W "l"
 #endif
 
+/* percpu_addv's load, add and commit, for programs that write a c.s. of
+   their own around it (operands p and v, RSEQ_TEST_RM constraints for
+   v and cpu, RSEQ_TEST_SCRATCH clobbered).  */
+#define RSEQ_TEST_ASM_ADDV						\
+  "mov" RSEQ_TEST_W " (%[p]), %%" RSEQ_TEST_SCRATCH "\n\t"		\
+  "add" RSEQ_TEST_W " %[v], %%" RSEQ_TEST_SCRATCH "\n\t"		\
+  "mov" RSEQ_TEST_W " %%" RSEQ_TEST_SCRATCH ", (%[p])\n\t"
+#define RSEQ_TEST_RM "rm"
+
 /* Descriptor for [NAME_start, NAME_post_commit) aborting to NAME_abort,
    and its entry in the pointer array.  */
 #define RSEQ_TEST_ASM_DESCRIPTOR(name)				\
@@ -419,6 +428,13 @@ name (struct rseq_test_counter *counters, intptr_t v)			\
    x13-x15 are used as scratch, as librseq uses x14 and x15.  */
 
 # define RSEQ_TEST_ASM_U64(x) ".quad " x "\n\t"
+
+# define RSEQ_TEST_SCRATCH "x15"
+# define RSEQ_TEST_ASM_ADDV						\
+  "ldr x15, [%[p]]\n\t"						\
+  "add x15, x15, %[v]\n\t"						\
+  "str x15, [%[p]]\n\t"
+# define RSEQ_TEST_RM "r"
 
 # define RSEQ_TEST_ASM_ARM(cs)					\
   "adrp x15, " cs "\n\t"					\

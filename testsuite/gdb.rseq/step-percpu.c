@@ -25,13 +25,12 @@ inline_addv (struct rseq_test_counter *c, intptr_t v, int cpu)
     RSEQ_TEST_ASM_ARM ("inline_addv_cs")
     "inline_addv_start:\n\t"
     RSEQ_TEST_ASM_CHECK_CPU ("inline_addv")
-    "mov" RSEQ_TEST_W " (%[p]), %%" RSEQ_TEST_SCRATCH "\n\t"
-    "add" RSEQ_TEST_W " %[v], %%" RSEQ_TEST_SCRATCH "\n\t"
-    "mov" RSEQ_TEST_W " %%" RSEQ_TEST_SCRATCH ", (%[p])\n\t"
+    RSEQ_TEST_ASM_ADDV
     "inline_addv_post_commit:\n\t"
     RSEQ_TEST_ASM_ABORT ("inline_addv", "aborted")
     : /* no outputs */
-    : [rs] "r" (rs), [cpu] "rm" (cpu), [p] "r" (p), [v] "rm" (v)
+    : [rs] "r" (rs), [cpu] RSEQ_TEST_RM (cpu), [p] "r" (p),
+      [v] RSEQ_TEST_RM (v)
     : "memory", "cc", RSEQ_TEST_SCRATCH
     : aborted);
   return 0;

@@ -36,8 +36,11 @@ def goto_call(callee, limit=200):
     for _ in range(limit):
         frame = gdb.selected_frame()
         insn = frame.architecture().disassemble(frame.pc())[0]["asm"]
-        if insn.startswith("call") and ("<%s>" % callee in insn
-                                        or "<%s@plt>" % callee in insn):
+        # x86's call, arm64's bl.
+        mnemonic = insn.split(None, 1)[0] if insn else ""
+        if (mnemonic in ("call", "callq", "bl")
+                and ("<%s>" % callee in insn
+                     or "<%s@plt>" % callee in insn)):
             return True
         gdb.execute("nexti", to_string=True)
     return False
