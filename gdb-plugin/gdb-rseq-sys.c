@@ -20,6 +20,10 @@
 #include <sys/types.h>
 #include <sys/user.h>
 #include <stddef.h>
+#if defined __aarch64__
+# include <elf.h>
+# include <sys/uio.h>
+#endif
 
 #include "gdb-rseq-sys.h"
 
@@ -73,7 +77,27 @@ const char gdb_rseq_thread_pc_doc[] =
 "thread_pc(tid) -> the program counter of stopped thread TID, or None\n\n"
 "Read with ptrace from the kernel, for a thread this process traces\n"
 "(GDB's native inferiors).  None where this build cannot read it (not\n"
-"x86-64).  Raises OSError when the thread is not traced or not stopped.";
+"x86-64 or arm64, or an AArch32 thread).  Raises OSError when the thread\n"
+"is not traced or not stopped.";
+
+#if defined __aarch64__
+/* arm64 has no PTRACE_PEEKUSER for registers: the general registers come
+   as one NT_PRSTATUS register set.  An AArch32 tracee's set is shorter
+   (the compat layout); false then, as for a failed request.  */
+static int
+aarch64_get_regs (pid_t tid, struct user_regs_struct *regs)
+{
+	struct iovec iov = { regs, sizeof *regs };
+
+	if (ptrace (PTRACE_GETREGSET, tid, (void *) NT_PRSTATUS, &iov) == -1)
+		return -1;
+	if (iov.iov_len != sizeof *regs) {
+		errno = 0;
+		return -1;
+	}
+	return 0;
+}
+#endif
 
 /* Called from Breakpoint.stop () after every instruction of a "stepi N":
    evaluating $pc there makes GDB build and select frame #0 (unwinder
@@ -97,6 +121,15 @@ gdb_rseq_py_thread_pc (PyObject *self, PyObject *args)
 	if (v == -1 && errno != 0)
 		return PyErr_SetFromErrno (PyExc_OSError);
 	return PyLong_FromUnsignedLong ((unsigned long) v);
+#elif defined __aarch64__
+	struct user_regs_struct regs;
+
+	if (aarch64_get_regs ((pid_t) tid, &regs) == -1) {
+		if (errno == 0)
+			Py_RETURN_NONE;
+		return PyErr_SetFromErrno (PyExc_OSError);
+	}
+	return PyLong_FromUnsignedLongLong ((unsigned long long) regs.pc);
 #else
 	Py_RETURN_NONE;
 #endif
@@ -127,6 +160,20 @@ gdb_rseq_py_set_thread_pc (PyObject *self, PyObject *args)
 	if (ptrace (PTRACE_POKEUSER, (pid_t) tid,
 		    (void *) offsetof (struct user, regs.rip),
 		    (void *) pc) == -1)
+		return PyErr_SetFromErrno (PyExc_OSError);
+	Py_RETURN_TRUE;
+#elif defined __aarch64__
+	struct user_regs_struct regs;
+	struct iovec iov = { &regs, sizeof regs };
+
+	if (aarch64_get_regs ((pid_t) tid, &regs) == -1) {
+		if (errno == 0)
+			Py_RETURN_NONE;
+		return PyErr_SetFromErrno (PyExc_OSError);
+	}
+	regs.pc = pc;
+	if (ptrace (PTRACE_SETREGSET, (pid_t) tid, (void *) NT_PRSTATUS,
+		    &iov) == -1)
 		return PyErr_SetFromErrno (PyExc_OSError);
 	Py_RETURN_TRUE;
 #else
