@@ -29,6 +29,7 @@ extension is written around rather than keyed:
   instruction on 13, 16 and 18 (mi-step.exp, step-resume.exp).
 """
 
+import functools
 import re
 
 import gdb
@@ -173,6 +174,8 @@ def capture(command, setting=None):
     return text
 
 
+# Each step prints its end with the same few commands.
+@functools.lru_cache(maxsize=32)
 def _with(name, value, command):
     """COMMAND, its first line run under "with NAME VALUE"."""
     first, sep, rest = command.partition("\n")

@@ -205,6 +205,9 @@ class Registry:
         self._dirty = True
         self._pid = None
         self.generation = 0
+        # Whether an entry is provisional, as of generation ..._at.
+        self._provisional = False
+        self._provisional_at = None
 
     # ---- filling and dropping ----------------------------------------
 
@@ -278,7 +281,13 @@ class Registry:
     def note_stop(self):
         """The inferior stopped: tables read from memory too early can be
         read again."""
-        if any(e.provisional for e in self._entries.values()):
+        # Every instruction step stops: look at the entries again only
+        # when they changed.
+        if self._provisional_at != self.generation:
+            self._provisional_at = self.generation
+            self._provisional = any(e.provisional
+                                    for e in self._entries.values())
+        if self._provisional:
             self._dirty = True
 
     # ---- rebasing ----------------------------------------------------
