@@ -317,6 +317,8 @@ class _Guards:
         self.thread_num = thread.global_num if thread else None
         self.scope = _command_scope()
         self._update()
+        # Ended by the command's stop, or at the prompt if it fails first.
+        _follow_events()
         if not self.bps:
             # No section where this command can single-step: nothing to
             # pin the thread or turn displaced stepping off for.
@@ -395,7 +397,20 @@ def _on_cont(event):
 
 
 def _on_before_prompt():
+    inferior = gdb.selected_inferior()
+    if guards.for_command and not any(
+            t.is_running() for t in inferior.threads()):
+        # The line step failed before it resumed anything ("Cannot
+        # find bounds of current function"): no stop ended it.
+        guards.command_done()
     guards.sync()
+    # A pass at a breakpoint whose section holds none any more (the
+    # user deleted it, its thread stopped there) has no exit guard left
+    # to end it: it ends as the kernel would end it, with a restart.
+    for p in safepass.passes():
+        if (p.origin == "breakpoint" and p.cs.start not in guards.inside
+                and p.thread.is_valid() and not p.thread.is_running()):
+            p.end(restore_rseq_cs=True)
 
 
 _following = {"cont": False, "before_prompt": False}
@@ -409,7 +424,8 @@ def _follow_events():
     for name, handler, want in (
             ("cont", _on_cont, guards.dirty or guards.watchpoints
              or bool(guards.inside) or _dprintfs),
-            ("before_prompt", _on_before_prompt, guards.dirty or _dprintfs)):
+            ("before_prompt", _on_before_prompt,
+             guards.dirty or _dprintfs or guards.for_command)):
         if want != _following[name]:
             _following[name] = want
             events = getattr(gdb.events, name)

@@ -369,6 +369,11 @@ def active(thread):
     return _active.get(thread.global_num)
 
 
+def passes():
+    """The open passes."""
+    return list(_active.values())
+
+
 def any_active():
     return bool(_active)
 
