@@ -82,7 +82,7 @@ def _decode(arch, pc):
 
 class _Cache:
     """Decoded instructions whose successors do not depend on registers,
-    by address.
+    by address and program space.
 
     "stepi N" and a loop of stepi commands predict the same instructions
     over and over, and the disassembler costs a tenth of a step.  Code
@@ -99,7 +99,9 @@ class _Cache:
         self.entries = {}
 
     def get(self, arch, pc):
-        hit = self.entries.get(pc)
+        # Two programs (inferiors) can hold different code at one address.
+        key = (pc, gdb.current_progspace())
+        hit = self.entries.get(key)
         if hit is not None:
             raw, succ = hit
             # Read from the process itself when native: a breakpoint
@@ -107,7 +109,7 @@ class _Cache:
             # again through GDB, which shows what it replaced.
             if raw is None or target.read_memory(pc, len(raw)) == raw:
                 return succ
-            del self.entries[pc]
+            del self.entries[key]
         succ = _decode(arch, pc)
         if not succ.dynamic:
             if len(self.entries) >= self.LIMIT:
@@ -119,7 +121,7 @@ class _Cache:
                         pc, succ.length).tobytes()
                 except gdb.MemoryError:
                     return succ
-            self.entries[pc] = (raw, succ)
+            self.entries[key] = (raw, succ)
         return succ
 
     def clear(self, event=None):
