@@ -449,7 +449,8 @@ def _on_breakpoint_created(bp):
 
 
 def _on_breakpoint_modified(bp):
-    if _user_breakpoint(bp):
+    # The step watchpoint's hit count changes at every step: no call.
+    if bp.is_valid() and bp.number > 0:
         _load("guards").breakpoint_modified(bp)
         engine = sys.modules.get(__package__ + ".nativerun")
         if engine is not None:

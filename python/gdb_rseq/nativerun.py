@@ -29,30 +29,15 @@ from . import safepass
 from . import stops
 from .target import thread_pc
 
-class _Stops:
-    """What our own resume saw: its last stop event, whether the
-    inferior exited."""
-
-    def __init__(self):
-        self.reset()
-
-    def reset(self):
-        self.last = None
-        self.exited = False
-
-
-_stops = _Stops()
-
-
-def _on_stop(event):
-    _stops.last = event
+# Whether the inferior exited during our own resume.
+_exited = False
 
 
 def _on_exited(event):
-    _stops.exited = True
+    global _exited
+    _exited = True
 
 
-stops.connect(_on_stop)
 gdb.events.exited.connect(_on_exited)
 
 
@@ -197,30 +182,6 @@ def _set_scheduler_locking(value):
     compat.set_quietly("scheduler-locking", value)
 
 
-class _Held:
-    """Scheduler-locking on for one resume; other threads stay stopped
-    (in non-stop mode ``continue`` resumes only the selected thread
-    anyway).  A single-threaded inferior has nothing to hold."""
-
-    def __init__(self, thread, threads=None):
-        self.saved = None
-        if threads is None:
-            threads = thread.inferior.threads()
-        self.needed = len(threads) > 1
-
-    def __enter__(self):
-        if self.needed:
-            self.saved = gdb.parameter("scheduler-locking")
-            if self.saved != "on":
-                _set_scheduler_locking("on")
-        return self
-
-    def __exit__(self, *exc):
-        if self.saved is not None and self.saved != "on":
-            _set_scheduler_locking(self.saved)
-        return False
-
-
 # Address -> the enabled breakpoints with an enabled location there;
 # None when a breakpoint changed since it was built.  Every step asks
 # for its resume PC, and walking each breakpoint's locations costs more
@@ -259,30 +220,67 @@ gdb.events.breakpoint_deleted.connect(breakpoints_changed)
 # at every step, and a second listener would cost each one a call.
 
 
-class _ResumePCClear:
-    """Disable every breakpoint with an enabled location at the resume PC.
+class _ResumeSetup:
+    """What one resume of a thread from PC needs, undone after it.
 
-    The whole breakpoint, not just the location: GDB 13 still steps over
-    a disabled location (displaced), and a displaced step out of a
+    Scheduler-locking on: other threads stay stopped (in non-stop mode
+    ``continue`` resumes only the selected thread anyway); a
+    single-threaded inferior has nothing to hold.
+
+    Every breakpoint with an enabled location at the resume PC disabled:
+    the whole breakpoint, not just the location.  GDB 13 still steps
+    over a disabled location (displaced), and a displaced step out of a
     critical section makes the kernel clear rseq_cs silently, so the
-    section would run unprotected instead of being aborted."""
+    section would run unprotected instead of being aborted.
 
-    def __init__(self, pc):
+    One object for both: it is made at every instruction step."""
+
+    __slots__ = ("several", "pc", "saved", "disabled")
+
+    def __init__(self, threads, pc):
+        self.several = len(threads) > 1
         self.pc = pc
-        self.disabled = []
+        self.saved = None
+        self.disabled = ()
 
     def __enter__(self):
-        for bp in _breakpoint_addresses().get(self.pc, ()):
-            if bp.is_valid() and bp.enabled:
-                bp.enabled = False
-                self.disabled.append(bp)
+        if self.several:
+            saved = gdb.parameter("scheduler-locking")
+            if saved != "on":
+                _set_scheduler_locking("on")
+                self.saved = saved
+        try:
+            found = (_bp_addresses if _bp_addresses is not None
+                     else _breakpoint_addresses()).get(self.pc)
+            if found:
+                self.disabled = []
+                for bp in found:
+                    if bp.is_valid() and bp.enabled:
+                        bp.enabled = False
+                        self.disabled.append(bp)
+        except BaseException:
+            self.__exit__()
+            raise
         return self
 
     def __exit__(self, *exc):
-        for bp in self.disabled:
-            if bp.is_valid():
-                bp.enabled = True
+        try:
+            for bp in self.disabled:
+                if bp.is_valid():
+                    bp.enabled = True
+        finally:
+            if self.saved is not None:
+                _set_scheduler_locking(self.saved)
         return False
+
+
+_SIGNAL_0 = None
+
+
+def _signal_0():
+    global _SIGNAL_0
+    _SIGNAL_0 = compat.abbreviation("_gdb_rseq_signal_0", "signal 0")
+    return _SIGNAL_0
 
 
 def _resume(thread, own_numbers, want_hit=True):
@@ -294,28 +292,30 @@ def _resume(thread, own_numbers, want_hit=True):
     stops print nothing.  GDB 18 would also capture the MI records of
     the resume, ^running and *stopped, which a frontend waits for
     (compat.py)."""
+    global _exited
     # "signal 0" resumes as "continue" does, but runs no hook (gdb-rseq's
     # hook-continue would cost a tenth of an instruction step) and
     # delivers no signal.  So "continue" it is after a stop for a signal,
     # which GDB delivers when the thread resumes, or an unknown one.
-    last = _stops.last
+    last = stops.last
     command = "continue" if last is None or isinstance(
-        last, gdb.SignalEvent) else "signal 0"
-    _stops.reset()
+        last, gdb.SignalEvent) else _SIGNAL_0 or _signal_0()
+    stops.last = None
+    _exited = False
     output = ""
     stops.own_resume = True
     try:
         gdb.execute(command)
     except gdb.error as e:
         # "The program is not being run." and friends: not a stop.
-        if _stops.last is None and not _stops.exited:
+        if stops.last is None and not _exited:
             raise
         output = str(e) + "\n"
     finally:
         stops.own_resume = False
-    if _stops.exited or not thread.is_valid():
+    if _exited or not thread.is_valid():
         return Outcome(False, output, True, None)
-    last = _stops.last
+    last = stops.last
     ours = isinstance(last, gdb.BreakpointEvent)
     if ours:
         for b in last.breakpoints:
@@ -330,18 +330,16 @@ def _resume(thread, own_numbers, want_hit=True):
 _non_stop = (None, False)
 
 
-def command_done():
-    """The instruction-step command is over.  In non-stop mode other
-    threads may be resumed at any time without a hook to disarm the
-    step watchpoint first: it is disabled at once."""
+def command_done(pid):
+    """The instruction-step command of process PID is over.  In non-stop
+    mode other threads may be resumed at any time without a hook to
+    disarm the step watchpoint first: it is disabled at once.  (Each
+    resume of the command left it idle.)"""
     global _non_stop
-    pid = gdb.selected_inferior().pid
     if _non_stop[0] != pid:
         _non_stop = (pid, bool(gdb.parameter("non-stop")))
     if _non_stop[1]:
         _step_wp.disarm()
-    else:
-        _step_wp.idle()
 
 
 def disarm(event=None):
@@ -378,13 +376,13 @@ def single_step(thread, pc=None, successors=None, budget=1, check=None):
     if pc is None:
         pc = thread_pc(thread.ptid[1])
     threads = thread.inferior.threads()
-    if others_running(thread, threads):
+    if len(threads) > 1 and others_running(thread, threads):
         if not successors:
             raise gdb.GdbError("cannot step the instruction at %#x while "
                                "other threads run: where it goes is not "
                                "known" % pc)
         return run_to(thread, successors)
-    with _Held(thread, threads), _ResumePCClear(pc):
+    with _ResumeSetup(threads, pc):
         try:
             wp = _step_wp.arm(thread, budget, check)
             out = _resume(thread, {wp.number}, want_hit=False)
@@ -416,7 +414,7 @@ def run_to(thread, addresses, return_guard=None):
         if return_guard is not None and return_guard[0] != pc:
             bps.append(_AddressBreakpoint(return_guard[0], thread,
                                           min_sp=return_guard[1]))
-        with _Held(thread), _ResumePCClear(pc):
+        with _ResumeSetup(thread.inferior.threads(), pc):
             return _resume(thread, {b.number for b in bps})
     finally:
         for bp in bps:

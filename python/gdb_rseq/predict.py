@@ -97,6 +97,9 @@ class _Cache:
 
     def __init__(self):
         self.entries = {}
+        # Moves whenever an entry is dropped: what callers derived from
+        # an entry holds while it does not move.
+        self.generation = 0
 
     def get(self, arch, pc):
         # Two programs (inferiors) can hold different code at one address.
@@ -110,10 +113,11 @@ class _Cache:
             if raw is None or target.read_memory(pc, len(raw)) == raw:
                 return succ
             del self.entries[key]
+            self.generation += 1
         succ = _decode(arch, pc)
         if not succ.dynamic:
             if len(self.entries) >= self.LIMIT:
-                self.entries.clear()
+                self.clear()
             raw = None
             if not _has_symbols(pc):
                 try:
@@ -126,6 +130,13 @@ class _Cache:
 
     def clear(self, event=None):
         self.entries.clear()
+        self.generation += 1
+
+    def stable(self, pc, progspace):
+        """Whether the entry for PC holds without reading the code back
+        (GDB has symbols for it): until the generation moves."""
+        hit = self.entries.get((pc, progspace))
+        return hit is not None and hit[0] is None
 
 
 def _has_symbols(pc):
@@ -139,18 +150,27 @@ def _has_symbols(pc):
     return block is not None
 
 
-_cache = _Cache()
-gdb.events.new_objfile.connect(_cache.clear)
-gdb.events.clear_objfiles.connect(_cache.clear)
-gdb.events.exited.connect(_cache.clear)
-gdb.events.memory_changed.connect(_cache.clear)
+# Its generation moves whenever a prediction may have changed: the
+# stepping commands keep what they derive from one until then.
+cache = _Cache()
+gdb.events.new_objfile.connect(cache.clear)
+gdb.events.clear_objfiles.connect(cache.clear)
+gdb.events.exited.connect(cache.clear)
+gdb.events.memory_changed.connect(cache.clear)
 # GDB 13 and later: JIT code unregistered, its memory reused.
 if hasattr(gdb.events, "free_objfile"):
-    gdb.events.free_objfile.connect(_cache.clear)
+    gdb.events.free_objfile.connect(cache.clear)
+
+
+def stable(pc, progspace):
+    """Whether the prediction for PC in PROGSPACE, made by successors(),
+    holds without looking at the code again until cache.generation
+    moves."""
+    return cache.stable(pc, progspace)
 
 
 def successors(arch, pc):
     """Return the Successors of the instruction at PC, an instruction of
     the selected thread, about to run: its registers resolve returns and
     indirect branches.  ARCH: the thread's gdb.Architecture."""
-    return _cache.get(arch, pc)
+    return cache.get(arch, pc)

@@ -29,18 +29,26 @@ from .commands import ATOMIC, INSIDE, OFF
 
 
 class _Index:
-    """The registry's sections, indexed once per change of the set.
+    """The registry's sections, indexed once per change of the set, and
+    the plans of the instructions stepped since.
 
     A "stepi 1000" looks up every PC it stops at and every predicted
     successor: the registry's own lookup re-checks load biases each time,
     this one bisects a list rebuilt when the registry's generation moves
-    (each command first refreshes it, which notices relocations)."""
+    (each command first refreshes it, which notices relocations).  A
+    loop of "stepi" plans the same instructions again and again: their
+    plans are kept while neither the sections nor the predictions they
+    were made from change."""
 
     def __init__(self):
         self.generation = None
         self.progspace = None
         self.starts = []
         self.sections = []
+        # (pc, arch, over_calls) -> _Plan, made at predictions of this
+        # generation of predict.cache.
+        self.plans = {}
+        self.predicted = None
 
     def refresh(self):
         # The module attribute first brings load biases up to date.
@@ -49,6 +57,7 @@ class _Index:
             self.sections = list(registry.sections())
             self.starts = [c.start for c in self.sections]
             self.generation, self.progspace = gen, ps
+            self.plans.clear()
 
     def lookup(self, addr):
         # Within a command only objfile events change the set; they move
@@ -59,6 +68,26 @@ class _Index:
         if i >= 0 and self.sections[i].contains(addr):
             return self.sections[i]
         return None
+
+    def plan(self, pc, arch, over_calls):
+        """The _Plan of the instruction at PC, about to run."""
+        if registry.registry.generation != self.generation:
+            self.refresh()
+        key = (pc, arch, over_calls)
+        plan = self.plans.get(key)
+        if plan is not None and self.predicted == predict.cache.generation:
+            return plan
+        plan = _Plan(pc, arch, over_calls)
+        if self.predicted != predict.cache.generation:
+            self.plans.clear()
+            self.predicted = predict.cache.generation
+        # Returns and indirect branches depend on registers, and code
+        # GDB has no symbols for is read again at each step.
+        if plan.pred is not None and predict.stable(pc, self.progspace):
+            if len(self.plans) >= 65536:
+                self.plans.clear()
+            self.plans[key] = plan
+        return plan
 
 
 _index = _Index()
@@ -159,41 +188,6 @@ def _has_lines(key, pc):
     return known
 
 
-class _PlainStep:
-    """The start of a plain one-instruction step, for printing its end.
-
-    GDB prints the source line alone when the step ends in the frame and
-    function it started in.  Building gdb.Frame objects to compare would
-    unwind the caller too, which costs as much as the step itself; but a
-    step that is not a call or a return stays in its frame exactly when
-    it stays in its function (and inlined function instance), which the
-    block tables tell.  Code without them has its frames compared."""
-
-    __slots__ = ("tid", "pred", "key")
-
-    def __init__(self, thread, pred, key):
-        self.tid = thread.ptid[1]
-        self.pred = pred
-        self.key = key
-
-    def print_end(self, from_tty):
-        # The step was ours: the thread is at one of the predicted
-        # successors.  When they all are in the function it started in,
-        # where exactly does not matter, and it is not read.
-        pred = self.pred
-        same = pred.kind not in (predict.CALL, predict.RET)
-        pc = None
-        if same and pred.targets and not pred.dynamic:
-            if all(_code_key(t) == self.key for t in pred.targets):
-                pc = pred.targets[0]
-        if pc is None:
-            pc = target.thread_pc(self.tid)
-            same = same and _code_key(pc) == self.key
-        _print_location(same, gdb.parameter("print frame-info"),
-                        from_tty=from_tty,
-                        symtab=same and _has_lines(self.key, pc))
-
-
 def _return_guard(frame):
     """(return address, stack pointer) of FRAME, or None when it cannot
     be unwound to a readable address (a breakpoint GDB cannot insert
@@ -259,65 +253,96 @@ def _describe_exit(cs, pc):
 class _Plan:
     """What the instruction at PC is, for an atomic step: inside a
     section (``inside``), entering some (``entered``), a call "nexti"
-    runs natively (``over_call``), or none of these (``plain``).
-    DECODE false: no section is known and calls are stepped into, so
-    only ``inside`` is looked at."""
+    runs natively (``over_call``), or none of these (``plain``)."""
 
-    __slots__ = ("pc", "inside", "pred", "entered", "over_call", "check")
+    __slots__ = ("pc", "inside", "pred", "entered", "over_call", "plain",
+                 "key", "_same")
 
-    def __init__(self, pc, arch, over_calls, decode=True):
+    def __init__(self, pc, arch, over_calls):
         self.pc = pc
         self.inside = _index.lookup(pc)
         self.pred = None
         self.entered = ()
         self.over_call = False
-        # Set by _plan for the first instruction of a command's resume.
-        self.check = None
-        if self.inside is not None or not decode:
-            return
-        self.pred = predict.successors(arch, pc)
-        self.over_call = over_calls and self.pred.kind == predict.CALL
-        if not self.over_call:
-            self.entered = [c for c in map(_index.lookup,
-                                           self.pred.targets or ())
-                            if c is not None]
+        if self.inside is None:
+            pred = self.pred = predict.successors(arch, pc)
+            self.over_call = over_calls and pred.kind == predict.CALL
+            if not self.over_call:
+                self.entered = [c for c in map(_index.lookup,
+                                               pred.targets or ())
+                                if c is not None]
+        self.plain = (self.inside is None and not self.entered
+                      and not self.over_call)
+        self.key = _code_key(pc)
+        self._same = _UNKNOWN
 
-    @property
-    def plain(self):
-        return (self.inside is None and not self.entered
-                and not self.over_call)
+    def print_end(self, tid, from_tty):
+        """Print the end of a plain step taken from here by thread TID.
+
+        GDB prints the source line alone when a stepi ends in the frame
+        and function it started in.  Building gdb.Frame objects to
+        compare would unwind the caller too, which costs as much as the
+        step itself; but a step that is not a call or a return stays in
+        its frame exactly when it stays in its function (and inlined
+        function instance), which the block tables tell.  When every
+        successor is in the function the step started in, where exactly
+        the thread is does not matter, and it is not read."""
+        same = self._same
+        if same is _UNKNOWN:
+            same = self._same = self._static_end()
+        if same is None:
+            pc = target.thread_pc(tid)
+            same = (self.pred.kind not in (predict.CALL, predict.RET)
+                    and _code_key(pc) == self.key)
+            same = (same, same and _has_lines(self.key, pc))
+        _print_location(same[0], gdb.parameter("print frame-info"),
+                        from_tty=from_tty, symtab=same[1])
+
+    def _static_end(self):
+        """(same frame, with line information) for every end of the
+        step, or None when that depends on where it ends."""
+        pred, key = self.pred, self.key
+        if pred.kind in (predict.CALL, predict.RET):
+            return (False, False)
+        if not pred.targets or pred.dynamic:
+            return None
+        if all(_code_key(t) == key for t in pred.targets):
+            return (True, _has_lines(key, pred.targets[0]))
+        return None
 
 
-def _plan(thread, over_calls):
-    """The _Plan of THREAD's next instruction, with the check single_step
+_UNKNOWN = object()
+
+
+def _plan(thread, over_calls, final=False):
+    """The _Plan of THREAD's next instruction, and the check single_step
     runs after each instruction of a plain run: whether the thread must
     stop before the next one, which is not plain (a section reached in a
     way prediction missed, entered, or a call nexti runs natively).  No
-    check when no section is known and calls are stepped into; and then,
-    unless other threads run (non-stop mode), no decoding either:
-    wherever the instructions go, they are plain steps.  (A branch can
-    reach any section, so with even one known each instruction must be
-    decoded.)"""
+    check for the FINAL step of a command, nor when no section is known
+    and calls are stepped into: wherever the instructions go, they are
+    plain steps.  (A branch can reach any section, so with even one
+    known each instruction must be planned.)"""
     arch = gdb.selected_inferior().architecture()
-    careful = over_calls or bool(_index.starts)
-    plan = _Plan(target.thread_pc(thread.ptid[1]), arch, over_calls,
-                 careful or nativerun.others_running(thread))
-    if careful:
-        plan.check = (lambda pc: not _Plan(pc, arch, over_calls).plain)
-    return plan
+    plan = _index.plan(target.thread_pc(thread.ptid[1]), arch, over_calls)
+    check = None
+    if not final and (over_calls or _index.starts):
+        def check(pc):
+            return not _index.plan(pc, arch, over_calls).plain
+    return plan, check
 
 
 def _step_atomic(thread, over_calls, budget, plan=None):
+    check = None
     if plan is None:
-        plan = _plan(thread, over_calls)
+        plan, check = _plan(thread, over_calls)
     if plan.inside is not None:
         return _restart(thread, gdb.newest_frame(), plan.inside)
     if plan.over_call:
         return _over_call(thread, gdb.newest_frame(), plan.pred)
     if plan.plain:
-        return nativerun.single_step(
-            thread, plan.pc, plan.pred.targets if plan.pred else None,
-            budget=budget, check=plan.check)
+        return nativerun.single_step(thread, plan.pc, plan.pred.targets,
+                                     budget=budget, check=check)
     # The other successors end the step as a plain one would.
     others = [t for t in plan.pred.targets if _index.lookup(t) is None]
     stops = set(others)
@@ -397,7 +422,9 @@ _STEPPERS = {ATOMIC: _step_atomic, INSIDE: _step_inside, OFF: _step_off}
 
 
 def _count(arg):
-    arg = (arg or "").strip()
+    if not arg:
+        return 1
+    arg = arg.strip()
     if arg.endswith("&"):
         # MI with mi-async on appends "&"; gdb.execute runs synchronously.
         arg = arg[:-1].strip()
@@ -413,7 +440,8 @@ def instruction_step(arg, over_calls, from_tty=False):
     (compat.print_command)."""
     count = _count(arg)
     thread = gdb.selected_thread()
-    if thread is None or not gdb.selected_inferior().pid:
+    pid = gdb.selected_inferior().pid
+    if thread is None or not pid:
         raise gdb.GdbError("The program is not being run.")
     if thread.is_running():
         raise gdb.GdbError("Cannot execute this command while "
@@ -449,11 +477,11 @@ def instruction_step(arg, over_calls, from_tty=False):
                 break
     finally:
         _quiet = False
-        nativerun.command_done()
+        nativerun.command_done(pid)
         if pin is not None:
             pin.release()
     if out is not None:
-        _report(out, start, from_tty)
+        _report(out, start, thread.ptid[1], from_tty)
 
 
 class _FrameStart:
@@ -466,7 +494,7 @@ class _FrameStart:
         self.frame = gdb.newest_frame()
         self.function = _function_key(self.frame)
 
-    def print_end(self, from_tty):
+    def print_end(self, tid, from_tty):
         print_stop(self.frame, self.function,
                    gdb.parameter("print frame-info"), from_tty)
 
@@ -476,24 +504,18 @@ def _start_of_step(thread, mode, over_calls):
     and for atomic steps the plan, made once for both."""
     if mode != ATOMIC:
         return _FrameStart(), None
-    plan = _plan(thread, over_calls)
-    if not plan.plain:
+    plan = _plan(thread, over_calls, final=True)[0]
+    if not plan.plain or plan.key is None:
         return _FrameStart(), plan
-    key = _code_key(plan.pc)
-    if key is None:
-        return _FrameStart(), plan
-    pred = plan.pred
-    if pred is None:
-        pred = predict.successors(gdb.selected_inferior().architecture(),
-                                  plan.pc)
-    return _PlainStep(thread, pred, key), plan
+    return plan, plan
 
 
-def _report(out, start, from_tty):
-    """Print the end of the command as GDB prints the end of a stepi."""
+def _report(out, start, tid, from_tty):
+    """Print the end of the command, from START (a _Plan or _FrameStart)
+    of its last step by thread TID, as GDB prints the end of a stepi."""
     if out.ours:
         # Our own stops are silent: GDB printed nothing.
-        start.print_end(from_tty)
+        start.print_end(tid, from_tty)
     elif out.output:
         # GDB printed the stop; the resume then failed.
         gdb.write(out.output, gdb.STDERR)

@@ -17,6 +17,10 @@ import gdb
 # _resume): its stops are the step's own, unless they say otherwise.
 own_resume = False
 
+# The last stop event: an instruction step clears it before its resume,
+# and looks at what stopped it here.
+last = None
+
 _handlers = []
 _at_own = []
 
@@ -30,6 +34,8 @@ def connect(handler, at_own_resume=True):
 
 
 def _on_stop(event):
+    global last
+    last = event
     for handler in (_at_own if own_resume else _handlers):
         handler(event)
 
