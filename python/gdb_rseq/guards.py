@@ -62,6 +62,7 @@ import sys
 
 import gdb
 
+from . import compat
 from . import log
 from . import registry
 from . import safepass
@@ -93,15 +94,105 @@ class _NoDisplaced:
             self.saved = {True: "on", False: "off", None: "auto"}.get(
                 value, value)
             if self.saved != "off":
-                gdb.execute("set displaced-stepping off", to_string=True)
+                # Flipped at every resume: no notice to MI frontends
+                # where the release allows it.
+                compat.set_quietly("displaced-stepping", "off")
         elif not self.reasons and self.saved is not None:
             value, self.saved = self.saved, None
             if value != "off":
-                gdb.execute("set displaced-stepping %s" % value,
-                            to_string=True)
+                compat.set_quietly("displaced-stepping", value)
 
 
 _no_displaced = _NoDisplaced()
+
+
+# Whether the selected program space has sections, as of a registry
+# generation: asked at every resume of a command.
+_sections_known = (None, None, False)
+
+
+def _has_sections():
+    global _sections_known
+    gen, space = registry.generation, gdb.current_progspace()
+    if _sections_known[:2] != (gen, space):
+        _sections_known = (gen, space, bool(registry.sections()))
+    return _sections_known[2]
+
+
+def _resume_begins():
+    """A command other than an instruction step resumes a process with
+    critical sections: displaced stepping off until it stops.
+
+    GDB steps a thread over a breakpoint that is not its own -- a user
+    breakpoint for another thread, a guard, and GDB's own momentary
+    ones, which Python does not see.  GDB puts a "step-resume"
+    breakpoint where a thread got a signal while it was being stepped
+    over a breakpoint or single-stepped (infrun.c, "signal arrived
+    while stepping over breakpoint"), and it stays until that thread
+    comes back there, which may be commands later: the kernel sent the
+    signal handler's return to the abort handler.  Soaked on GDB 16.3
+    and 18.1, those sat on a section's first instruction and inside it
+    (13.1 left them only before the section), and every other thread
+    that reached one was stepped over it displaced, ran the rest of its
+    pass with rseq_cs cleared, and lost updates.  A step in place keeps
+    the thread inside with rseq_cs armed: the kernel aborts the pass.
+    The instruction steps' own resumes run one thread with the others
+    stopped: nothing can overtake a pass of theirs."""
+    if gdb.selected_inferior().pid and _has_sections():
+        _no_displaced.want("resume", True)
+        _follow_resume_end(True)
+
+
+def _resume_ends():
+    """The command stopped (all-stop: every thread is), or the prompt
+    shows with no thread running: the user's setting back."""
+    if "resume" in _no_displaced.reasons:
+        if any(t.is_running() for t in gdb.selected_inferior().threads()):
+            return
+        _no_displaced.want("resume", False)
+    _follow_resume_end(False)
+
+
+def _on_resume(event):
+    """A resume that ran no hook (MI's -exec-continue, "signal", an
+    inferior call, "run"): as the hooks do.  An instruction step's own
+    resume stops the listening until the next prompt: its steps would
+    each pay for the event."""
+    if stops.own_resume:
+        _follow_resumes(False)
+        return
+    _resume_begins()
+
+
+_following_resumes = False
+
+
+def _follow_resumes(want):
+    global _following_resumes
+    if want != _following_resumes:
+        _following_resumes = want
+        if want:
+            gdb.events.cont.connect(_on_resume)
+        else:
+            gdb.events.cont.disconnect(_on_resume)
+
+
+_following_resume_end = False
+
+
+def _follow_resume_end(want):
+    global _following_resume_end
+    if want != _following_resume_end:
+        _following_resume_end = want
+        if want:
+            gdb.events.before_prompt.connect(_resume_ends)
+        else:
+            gdb.events.before_prompt.disconnect(_resume_ends)
+
+
+def _on_prompt_resumes():
+    # Back to listening for resumes that run no hook.
+    _follow_resumes(True)
 
 
 class _EntryGuard(gdb.Breakpoint):
@@ -447,6 +538,7 @@ def before_command(line_step=True):
     if stops.own_resume:
         # The instruction-step commands resume through "continue".
         return
+    _resume_begins()
     guards.sync(recheck=True)
     # The step watchpoint exists once an instruction step loaded the
     # step engine.
@@ -470,10 +562,15 @@ def _on_stop(event):
         return
     guards.command_done()
     _check_inside_breakpoints(event)
+    if not gdb.parameter("non-stop"):
+        _resume_ends()
+    _follow_resumes(True)
 
 
 def _on_exited(event):
     guards.forget()
+    _no_displaced.want("resume", False)
+    _follow_resume_end(False)
 
 
 def _inside_locations(bp):
@@ -624,6 +721,8 @@ def breakpoint_deleted(bp):
 # Its stops are none of a line step's.
 stops.connect(_on_stop, at_own_resume=False)
 gdb.events.exited.connect(_on_exited)
+gdb.events.before_prompt.connect(_on_prompt_resumes)
+_follow_resumes(True)
 # Breakpoints set before this module was loaded (before gdb-rseq was).
 if any(bp.number > 0 for bp in gdb.breakpoints()):
     guards.changed()
