@@ -35,6 +35,7 @@ RSEQ_TEST_DEFINE_PERCPU_ADDV (percpu_addv)
 #define SOAK_MAIN SOAK_WORKERS
 #define SOAK_DISRUPTER (SOAK_WORKERS + 1)
 #define SOAK_THREADS (SOAK_WORKERS + 2)
+#define SOAK_EARLIER 8
 
 struct soak_thread
 {
@@ -44,10 +45,14 @@ struct soak_thread
   long aborts;
   long signals;
   /* The CPU set the program last gave the thread, one bit per CPU below
-     64, the one it gave before (0 for none), and whether the disrupter
-     is changing it right now (the driver then does not compare it).  */
+     64, the one it gave before (0 for none), the last SOAK_EARLIER it
+     gave before this one (a ring, CHANGES of them so far), and whether
+     the disrupter is changing it right now (the driver then does not
+     compare it).  */
   volatile unsigned long mask;
   volatile unsigned long prev_mask;
+  volatile unsigned long earlier[SOAK_EARLIER];
+  volatile unsigned long changes;
   volatile int moving;
 };
 
@@ -181,6 +186,8 @@ disrupt (void *arg)
 	  t->moving = 1;
 	  if (sched_setaffinity (t->tid, sizeof set, &set) == 0)
 	    {
+	      t->earlier[t->changes % SOAK_EARLIER] = t->mask;
+	      t->changes++;
 	      t->prev_mask = t->mask;
 	      t->mask = want;
 	      soak_migrations++;
