@@ -138,9 +138,15 @@ def _resume_begins():
     the thread inside with rseq_cs armed: the kernel aborts the pass.
     The instruction steps' own resumes run one thread with the others
     stopped: nothing can overtake a pass of theirs."""
-    if gdb.selected_inferior().pid and _has_sections():
-        _no_displaced.want("resume", True)
-        _follow_resume_end(True)
+    try:
+        if not (gdb.selected_inferior().pid and _has_sections()):
+            return
+    except gdb.error:
+        # The process died under GDB ("Couldn't get registers: No such
+        # process."): the resume fails, and says so itself.
+        return
+    _no_displaced.want("resume", True)
+    _follow_resume_end(True)
 
 
 def _resume_ends():
