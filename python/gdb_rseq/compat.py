@@ -85,6 +85,10 @@ def _setting_text(value):
     return str(value)
 
 
+# Whether set_quietly changes a setting without telling MI frontends.
+QUIET_SETTINGS = _HAS_EXECUTE_MI
+
+
 def set_quietly(name, value):
     """Set GDB's setting NAME (e.g. "print frame-info") to VALUE, without
     an =cmd-param-changed notice to MI frontends where the release
@@ -174,13 +178,14 @@ def capture(command, setting=None):
     return text
 
 
-# Command names GDB has accepted as abbreviations: name -> what to run.
+# Commands given an abbreviation: command -> what to run instead.
 _abbreviations = {}
 
 
-def abbreviation(name, command):
-    """NAME, defined at the first call as an abbreviation of COMMAND (a
-    command with its arguments), or COMMAND itself if GDB refuses it.
+def abbreviation(command):
+    """A name defined at the first call as an abbreviation of COMMAND (a
+    command with its arguments), _gdb_rseq_ followed by its words; or
+    COMMAND itself if GDB refuses it.
 
     GDB finds a command by walking its list of commands in alphabetical
     order, twice per gdb.execute (once to parse the line, once to run
@@ -190,8 +195,9 @@ def abbreviation(name, command):
     ("alias -a", GDB 10 and later; default arguments, GDB 10) are left
     out of completion and of "help" lists; "help COMMAND" of the command
     they abbreviate shows them, with their definition."""
-    known = _abbreviations.get(name)
+    known = _abbreviations.get(command)
     if known is None:
+        name = "_gdb_rseq_" + re.sub(r"[^a-z0-9]+", "_", command)
         try:
             gdb.execute("alias -a -- %s = %s" % (name, command),
                         to_string=True)
@@ -199,7 +205,7 @@ def abbreviation(name, command):
         except gdb.error:
             # Taken by a command of the user's, or a GDB without them.
             known = command
-        _abbreviations[name] = known
+        _abbreviations[command] = known
     return known
 
 
@@ -209,9 +215,8 @@ def _with(name, value, command):
     """COMMAND, its first line run under "with NAME VALUE" (through an
     abbreviation of that line)."""
     first, sep, rest = command.partition("\n")
-    line = "with %s %s -- %s" % (name, _setting_text(value), first)
-    return abbreviation("_gdb_rseq_" + re.sub(r"[^a-z0-9]+", "_", line),
-                        line) + sep + rest
+    return abbreviation("with %s %s -- %s" % (name, _setting_text(value),
+                                               first)) + sep + rest
 
 
 def print_command(command, from_tty, setting=None):

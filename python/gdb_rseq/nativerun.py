@@ -225,7 +225,9 @@ class _ResumeSetup:
 
     Scheduler-locking on: other threads stay stopped (in non-stop mode
     ``continue`` resumes only the selected thread anyway); a
-    single-threaded inferior has nothing to hold.
+    single-threaded inferior has nothing to hold.  Set here where that
+    does not tell MI frontends (compat.QUIET_SETTINGS), else by the
+    resume command itself (``hold``, for _resume).
 
     Every breakpoint with an enabled location at the resume PC disabled:
     the whole breakpoint, not just the location.  GDB 13 still steps
@@ -235,16 +237,22 @@ class _ResumeSetup:
 
     One object for both: it is made at every instruction step."""
 
-    __slots__ = ("several", "pc", "saved", "disabled")
+    __slots__ = ("quiet", "hold", "pc", "saved", "disabled")
 
     def __init__(self, threads, pc):
-        self.several = len(threads) > 1
+        several = len(threads) > 1
+        self.quiet = several and compat.QUIET_SETTINGS
+        # A pass that holds the other threads restores the setting when it
+        # ends, which may be at a stop of this resume: a "with" would then
+        # set it back after the pass.
+        self.hold = (several and not compat.QUIET_SETTINGS
+                     and not safepass.holding_others())
         self.pc = pc
         self.saved = None
         self.disabled = ()
 
     def __enter__(self):
-        if self.several:
+        if self.quiet:
             saved = gdb.parameter("scheduler-locking")
             if saved != "on":
                 _set_scheduler_locking("on")
@@ -274,18 +282,34 @@ class _ResumeSetup:
         return False
 
 
-_SIGNAL_0 = None
+def _resume_command(hold):
+    """The command of a resume of our own.  HOLD: with scheduler-locking
+    on for it, in the same command: two "set" commands cost a fifth of
+    an instruction step.  On GDB 14 and later _ResumeSetup sets it
+    instead, without telling MI frontends."""
+    # "signal 0" resumes as "continue" does, but runs no hook (gdb-rseq's
+    # hook-continue would cost a tenth of an instruction step) and
+    # delivers no signal.  So "continue" it is after a stop for a signal,
+    # which GDB delivers when the thread resumes, or an unknown one.
+    last = stops.last
+    key = (last is None or isinstance(last, gdb.SignalEvent), hold)
+    command = _commands.get(key)
+    if command is None:
+        command = "continue" if key[0] else "signal 0"
+        if hold:
+            command = "with scheduler-locking on -- " + command
+        command = _commands[key] = compat.abbreviation(command)
+    return command
 
 
-def _signal_0():
-    global _SIGNAL_0
-    _SIGNAL_0 = compat.abbreviation("_gdb_rseq_signal_0", "signal 0")
-    return _SIGNAL_0
+# (continue rather than signal 0, hold) -> the command.
+_commands = {}
 
 
-def _resume(thread, own_numbers, want_hit=True):
+def _resume(thread, own_numbers, want_hit=True, hold=False):
     """`continue` the thread; return an Outcome (with the PC it stopped
-    at when WANT_HIT and the stop was ours).
+    at when WANT_HIT and the stop was ours).  HOLD: other threads stay
+    stopped (_resume_command).
 
     Not captured: GDB prints a stop that is not ours (a user breakpoint,
     a signal, the exit) as it does for any command, and our own silent
@@ -293,13 +317,7 @@ def _resume(thread, own_numbers, want_hit=True):
     the resume, ^running and *stopped, which a frontend waits for
     (compat.py)."""
     global _exited
-    # "signal 0" resumes as "continue" does, but runs no hook (gdb-rseq's
-    # hook-continue would cost a tenth of an instruction step) and
-    # delivers no signal.  So "continue" it is after a stop for a signal,
-    # which GDB delivers when the thread resumes, or an unknown one.
-    last = stops.last
-    command = "continue" if last is None or isinstance(
-        last, gdb.SignalEvent) else _SIGNAL_0 or _signal_0()
+    command = _resume_command(hold)
     stops.last = None
     _exited = False
     output = ""
@@ -382,17 +400,24 @@ def single_step(thread, pc=None, successors=None, budget=1, check=None):
                                "other threads run: where it goes is not "
                                "known" % pc)
         return run_to(thread, successors)
-    with _ResumeSetup(threads, pc):
-        try:
-            wp = _step_wp.arm(thread, budget, check)
-            out = _resume(thread, {wp.number}, want_hit=False)
-            out.steps = wp.steps
-            return out
-        except BaseException:
-            _step_wp.disarm()
-            raise
-        finally:
-            _step_wp.idle()
+    # Nothing to set up for most steps: one thread, no breakpoint here.
+    setup = None
+    if len(threads) > 1 or pc in (_bp_addresses if _bp_addresses is not None
+                                  else _breakpoint_addresses()):
+        setup = _ResumeSetup(threads, pc).__enter__()
+    try:
+        wp = _step_wp.arm(thread, budget, check)
+        out = _resume(thread, {wp.number}, want_hit=False,
+                      hold=setup is not None and setup.hold)
+        out.steps = wp.steps
+        return out
+    except BaseException:
+        _step_wp.disarm()
+        raise
+    finally:
+        _step_wp.idle()
+        if setup is not None:
+            setup.__exit__()
 
 
 def run_to(thread, addresses, return_guard=None):
@@ -414,8 +439,8 @@ def run_to(thread, addresses, return_guard=None):
         if return_guard is not None and return_guard[0] != pc:
             bps.append(_AddressBreakpoint(return_guard[0], thread,
                                           min_sp=return_guard[1]))
-        with _ResumeSetup(thread.inferior.threads(), pc):
-            return _resume(thread, {b.number for b in bps})
+        with _ResumeSetup(thread.inferior.threads(), pc) as setup:
+            return _resume(thread, {b.number for b in bps}, hold=setup.hold)
     finally:
         for bp in bps:
             if bp.is_valid():

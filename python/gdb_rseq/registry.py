@@ -278,9 +278,9 @@ class Registry:
     def invalidate_bias(self):
         self._dirty = True
 
-    def note_stop(self):
-        """The inferior stopped: tables read from memory too early can be
-        read again."""
+    def note_stop(self, event=None):
+        """The inferior stopped (EVENT): tables read from memory too early
+        can be read again."""
         # Every instruction step stops: look at the entries again only
         # when they changed.
         if self._provisional_at != self.generation:
@@ -560,10 +560,6 @@ def _on_exited(event):
     registry.forget_learned()
 
 
-def _on_stop(event):
-    registry.note_stop()
-
-
 def _install():
     gdb.events.new_objfile.connect(_on_new_objfile)
     # GDB 13 and later; before, freed objfiles are noticed when their
@@ -572,7 +568,7 @@ def _install():
         gdb.events.free_objfile.connect(_on_free_objfile)
     gdb.events.clear_objfiles.connect(_on_clear_objfiles)
     gdb.events.exited.connect(_on_exited)
-    stops.connect(_on_stop)
+    stops.connect(registry.note_stop)
     # Objfiles GDB had loaded before this module was: gdb-rseq loads it
     # at the first query, and a `file' may precede the `source'.
     for progspace in gdb.progspaces():

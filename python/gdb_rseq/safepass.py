@@ -183,6 +183,12 @@ def _hold_others():
     _saved_locking = mode
 
 
+def holding_others():
+    """Whether a pass holds the other threads (scheduler-locking on until
+    it ends, possibly at the next stop)."""
+    return _saved_locking is not None
+
+
 def _release_others():
     global _saved_locking
     if _saved_locking is None:

@@ -422,8 +422,6 @@ _STEPPERS = {ATOMIC: _step_atomic, INSIDE: _step_inside, OFF: _step_off}
 
 
 def _count(arg):
-    if not arg:
-        return 1
     arg = arg.strip()
     if arg.endswith("&"):
         # MI with mi-async on appends "&"; gdb.execute runs synchronously.
@@ -438,7 +436,7 @@ def instruction_step(arg, over_calls, from_tty=False):
     thread, stopping early at anything that is not our own stop.
     FROM_TTY: that of the command, which decides how its end is printed
     (compat.print_command)."""
-    count = _count(arg)
+    count = _count(arg) if arg else 1
     thread = gdb.selected_thread()
     pid = gdb.selected_inferior().pid
     if thread is None or not pid:
@@ -450,6 +448,8 @@ def instruction_step(arg, over_calls, from_tty=False):
         # GDB's own words (infcmd.c), 13 to 18.
         raise gdb.GdbError("Cannot execute this command without a live "
                            "selected thread.")
+    # Read now: the thread may be gone at the end.
+    tid = thread.ptid[1]
     mode = commands.step_mode.value
     stepper = _STEPPERS[mode]
     _index.refresh()
@@ -481,7 +481,7 @@ def instruction_step(arg, over_calls, from_tty=False):
         if pin is not None:
             pin.release()
     if out is not None:
-        _report(out, start, thread.ptid[1], from_tty)
+        _report(out, start, tid, from_tty)
 
 
 class _FrameStart:

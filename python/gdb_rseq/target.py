@@ -145,10 +145,10 @@ gdb.events.new_objfile.connect(_native.forget)
 gdb.events.clear_objfiles.connect(_native.forget)
 
 
-def thread_pc(tid):
-    """The PC of the stopped thread TID of the selected inferior: from
-    the kernel for a native inferior, else through $pc."""
-    return _native.thread_pc(tid)
+# thread_pc(TID): the PC of the stopped thread TID of the selected
+# inferior: from the kernel for a native inferior, else through $pc.
+# The method itself: the stepping commands read it at every instruction.
+thread_pc = _native.thread_pc
 
 
 def read_memory(addr, length):
