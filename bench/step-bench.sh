@@ -14,7 +14,13 @@
 # Each figure is the median of several runs.  Environment (set by
 # bench/Makefile.am): top_builddir, top_srcdir; GDB (default gdb), CC
 # (default cc), RUNS (default 9), PROC_RUNS (rounds of whole-process
-# timings, default 3 * RUNS).
+# timings, default 3 * RUNS; 0 leaves figure 3 out), STEPS (instructions
+# of figure 1, default 500), CROSSINGS (figure 2's, default 60).
+#
+# x86-64 and aarch64: the program's critical sections are written for
+# each (on aarch64 as librseq writes them: adrp/add/str arming, the abort
+# handler inline after the commit).  On arm64 under QEMU without KVM:
+#   contrib/guest arm64 run 'make -C .../_build bench' (see README.md).
 #
 # Copyright (C) 2026 The gdb-rseq authors.
 # SPDX-License-Identifier: GPL-3.0-or-later
@@ -26,12 +32,15 @@ set -eu
 GDB=${GDB:-gdb}
 CC=${CC:-cc}
 RUNS=${RUNS:-9}
+STEPS=${STEPS:-500}
+CROSSINGS=${CROSSINGS:-60}
 LOADER=$top_builddir/gdb-rseq-uninstalled.py
 
-if test "$(uname -m)" != x86_64; then
-  echo "step-bench: skipped: the benchmark's critical sections are x86-64" >&2
-  exit 0
-fi
+case $(uname -m) in
+x86_64|aarch64) ;;
+*) echo "step-bench: skipped: the benchmark's critical sections are x86-64 and aarch64" >&2
+   exit 0 ;;
+esac
 if test ! -f "$LOADER"; then
   echo "step-bench: $LOADER does not exist: build the tree first" >&2
   exit 1
@@ -57,6 +66,7 @@ area (void)
 			  + __rseq_offset);
 }
 
+#if defined (__x86_64__)
 #define CS(name)							\
   __asm__ goto (							\
     ".pushsection __rseq_cs, \"aw\"\n\t.balign 32\n\t"			\
@@ -80,6 +90,39 @@ area (void)
     "jmp %l[aborted]\n\t.popsection\n\t"				\
     : : [rs] "r" (rs), [cpu] "r" (cpu), [p] "r" (p), [v] "r" (v)	\
     : "memory", "cc", "rax" : aborted)
+#elif defined (__aarch64__)
+/* librseq's aarch64 form: adrp/add/str arming, the CPU check with
+   ldr/cmp/b.ne, the signature and abort handler inline after the
+   commit, jumped over.  */
+#define CS(name)							\
+  __asm__ goto (							\
+    ".pushsection __rseq_cs, \"aw\"\n\t.balign 32\n\t"			\
+    name "_cs:\n\t.long 0, 0\n\t"					\
+    ".quad " name "_start, " name "_post - " name "_start, "		\
+    name "_abort\n\t.popsection\n\t"					\
+    ".pushsection __rseq_cs_ptr_array, \"aw\"\n\t"			\
+    ".quad " name "_cs\n\t.popsection\n\t"				\
+    "adrp x15, " name "_cs\n\t"						\
+    "add x15, x15, :lo12:" name "_cs\n\t"				\
+    "str x15, [%[rs], #8]\n\t"						\
+    name "_start:\n\t"							\
+    "ldr w15, [%[rs], #4]\n\t"						\
+    "cmp w15, %w[cpu]\n\t"						\
+    "b.ne " name "_abort\n\t"						\
+    "ldr x15, [%[p]]\n\t"						\
+    "add x15, x15, %[v]\n\t"						\
+    "str x15, [%[p]]\n\t"						\
+    name "_post:\n\t"							\
+    "b 222f\n\t"							\
+    ".inst 0xd428bc00\n\t"						\
+    name "_abort:\n\t"							\
+    "b %l[aborted]\n\t"							\
+    "222:\n\t"								\
+    : : [rs] "r" (rs), [cpu] "r" (cpu), [p] "r" (p), [v] "r" (v)	\
+    : "memory", "cc", "x15" : aborted)
+#else
+# error "step-bench: x86-64 and aarch64 only"
+#endif
 
 __attribute__ ((noinline, noclone)) int
 percpu_addv (struct counter *c, long v, int cpu)
@@ -109,6 +152,7 @@ plain_addv (struct counter *c, long v, int cpu)
 {
   struct rseq *rs = area ();
   long *p = &c[cpu].count;
+#if defined (__x86_64__)
   __asm__ goto (
     "leaq 0(%%rip), %%rax\n\t"
     "movq %%rax, %%rax\n\t"
@@ -119,6 +163,20 @@ plain_addv (struct counter *c, long v, int cpu)
     "movq %%rax, (%[p])\n\t"
     : : [rs] "r" (rs), [cpu] "r" (cpu), [p] "r" (p), [v] "r" (v)
     : "memory", "cc", "rax" : aborted);
+#else
+  __asm__ goto (
+    "adr x15, .\n\t"
+    "add x15, x15, #0\n\t"
+    "mov x15, x15\n\t"
+    "ldr w15, [%[rs], #4]\n\t"
+    "cmp w15, %w[cpu]\n\t"
+    "b.ne %l[aborted]\n\t"
+    "ldr x15, [%[p]]\n\t"
+    "add x15, x15, %[v]\n\t"
+    "str x15, [%[p]]\n\t"
+    : : [rs] "r" (rs), [cpu] "r" (cpu), [p] "r" (p), [v] "r" (v)
+    : "memory", "cc", "x15" : aborted);
+#endif
   return 0;
  aborted:
   return -1;
@@ -182,7 +240,7 @@ gdb.execute("set confirm off")
 gdb.execute("break straight")
 gdb.execute("run 100000", to_string=True)
 # 1. stepi outside any section, as separate commands.
-steps = 500
+steps = $STEPS
 print("stepi_plain %.9f" % (timed("stepi", steps) / steps))
 print("stepi_many %.9f" % (timed("stepi %d" % steps) / steps))
 
@@ -201,7 +259,7 @@ print("next_plain %.9f" % next_from($plain_line))
 if "gdb_rseq" in sys.modules:
     print("next_cs %.9f" % next_from($cs_line))
 EOF
-cat > "$tmp/crossing.py" <<'EOF'
+cat > "$tmp/crossing.py" <<EOF
 import time
 import gdb
 
@@ -219,7 +277,7 @@ gdb.execute("delete")
 gdb.execute("break *%d" % store)
 cross = []
 plain = []
-for _ in range(60):
+for _ in range($CROSSINGS):
     gdb.execute("continue", to_string=True)
     t = time.perf_counter()
     gdb.execute("stepi", to_string=True)
@@ -258,8 +316,10 @@ get() { grep "^$2 " "$1" | cut -d' ' -f2 | median; }
 #    The staged loader finds the staged package, unless gdb-rseq is also
 #    really installed under the configured prefix: then that one would be
 #    measured, so the staged install is checked first.
+PROC_RUNS=${PROC_RUNS:-$((RUNS * 3))}
 inst_loader=
-if make -s -C "$top_builddir" install DESTDIR="$tmp/inst" > "$tmp/inst.log" 2>&1; then
+if test "$PROC_RUNS" -gt 0 &&
+   make -s -C "$top_builddir" install DESTDIR="$tmp/inst" > "$tmp/inst.log" 2>&1; then
   inst_loader=$(find "$tmp/inst" -path '*/share/gdb-rseq/gdb-rseq.py' | head -n 1)
 fi
 if test -n "$inst_loader"; then
@@ -270,7 +330,7 @@ if test -n "$inst_loader"; then
   *) echo "step-bench: the staged install loads $loaded: not measured" >&2
      inst_loader= ;;
   esac
-else
+elif test "$PROC_RUNS" -gt 0; then
   echo "step-bench: make install DESTDIR=... failed: installed tree not measured" >&2
 fi
 inst() { "$GDB" -nx -q -batch -iex "source $inst_loader" "$@"; }
@@ -306,7 +366,6 @@ EOF
 # A 2% difference in a 250 ms process is below this machine's noise from
 # one run to the next: more rounds, each timing all variants back to back,
 # and the median of the per-round ratios.
-PROC_RUNS=${PROC_RUNS:-$((RUNS * 3))}
 i=0
 while test $i -lt "$PROC_RUNS"; do
   stock -x "$tmp/run.py" "$tmp/bench" 2>/dev/null | sed -n 's/^run //p' >> "$tmp/run-stock.txt"
@@ -361,12 +420,13 @@ printf '  %-52s %s / %s, per run %s (target <= 1.3)\n' \
   "$(us "$s_ext")" "$(us "$s_stock")" \
   "$(paired "$tmp/ext.txt.stepi_plain" "$tmp/stock.txt.stepi_plain")"
 printf '  %-52s %s / %s, per run %s\n' \
-  "  per step of one \"stepi 500\", extension / stock:" \
+  "  per step of one \"stepi $STEPS\", extension / stock:" \
   "$(us "$m_ext")" "$(us "$m_stock")" \
   "$(paired "$tmp/ext.txt.stepi_many" "$tmp/stock.txt.stepi_many")"
 printf '  %-52s %s / %s = %s (target <= 5)\n' \
   "one stepi crossing a section / an ordinary stepi:" \
   "$(us "$c_ext")" "$(us "$a_ext")" "$(ratio "$c_ext" "$a_ext")"
+if test "$PROC_RUNS" -gt 0; then
 printf '  %-52s %s / %s, per round %s (target <= 1.02)\n' \
   "10M percpu_addv, gdb -batch -ex run, ext / stock:" \
   "$(ms "$p_ext")" "$(ms "$p_stock")" \
@@ -385,8 +445,10 @@ if test -n "$inst_loader"; then
     "$(ms "$p_inst")" "$(ms "$p_stock")" \
     "$(paired "$tmp/proc-inst.txt" "$tmp/proc-stock.txt")"
 fi
+fi
 printf '  %-52s %s / %s = %s (target <= 3)\n' \
   "next over a line with a section / without:" \
   "$(us "$nc_ext")" "$(us "$np_ext")" "$(ratio "$nc_ext" "$np_ext")"
-printf '  %-52s %s (stock GDB livelocks on the other)\n' \
-  "next over the line without a section, stock GDB:" "$(us "$np_stock")"
+printf '  %-52s %s / %s = %s (stock GDB livelocks on the other)\n' \
+  "next over the line without a section, ext / stock:" \
+  "$(us "$np_ext")" "$(us "$np_stock")" "$(ratio "$np_ext" "$np_stock")"
