@@ -141,6 +141,12 @@ def _resume_begins():
     try:
         if not (gdb.selected_inferior().pid and _has_sections()):
             return
+        if gdb.parameter("non-stop"):
+            # Other threads run between the commands: stepped over
+            # breakpoints in place, each step would stop them all, and
+            # "stepi 600" with workers running took minutes
+            # (threads-nonstop.exp).  Not done there (README, Limits).
+            return
     except gdb.error:
         # The process died under GDB ("Couldn't get registers: No such
         # process."): the resume fails, and says so itself.
