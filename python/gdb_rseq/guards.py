@@ -147,11 +147,11 @@ def _resume_begins():
             # "stepi 600" with workers running took minutes
             # (threads-nonstop.exp).  Not done there (README, Limits).
             return
+        _no_displaced.want("resume", True)
     except gdb.error:
         # The process died under GDB ("Couldn't get registers: No such
         # process."): the resume fails, and says so itself.
         return
-    _no_displaced.want("resume", True)
     _follow_resume_end(True)
 
 
@@ -159,9 +159,16 @@ def _resume_ends():
     """The command stopped (all-stop: every thread is), or the prompt
     shows with no thread running: the user's setting back."""
     if "resume" in _no_displaced.reasons:
-        if any(t.is_running() for t in gdb.selected_inferior().threads()):
+        try:
+            if any(t.is_running()
+                   for t in gdb.selected_inferior().threads()):
+                return
+            _no_displaced.want("resume", False)
+        except (gdb.error, SystemError):
+            # The process is gone ("could not find gdb thread object"
+            # when its last thread exited under GDB): the exit event
+            # gives it back.
             return
-        _no_displaced.want("resume", False)
     _follow_resume_end(False)
 
 
