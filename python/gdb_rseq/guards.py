@@ -183,30 +183,9 @@ def _on_resume(event):
     _resume_begins()
 
 
-_following_resumes = False
-
-
-def _follow_resumes(want):
-    global _following_resumes
-    if want != _following_resumes:
-        _following_resumes = want
-        if want:
-            gdb.events.cont.connect(_on_resume)
-        else:
-            gdb.events.cont.disconnect(_on_resume)
-
-
-_following_resume_end = False
-
-
-def _follow_resume_end(want):
-    global _following_resume_end
-    if want != _following_resume_end:
-        _following_resume_end = want
-        if want:
-            gdb.events.before_prompt.connect(_resume_ends)
-        else:
-            gdb.events.before_prompt.disconnect(_resume_ends)
+_follow_resumes = stops.Listener(gdb.events.cont, _on_resume).want
+_follow_resume_end = stops.Listener(gdb.events.before_prompt,
+                                    _resume_ends).want
 
 
 def _on_prompt_resumes():

@@ -689,31 +689,12 @@ def _on_cont(event):
     _follow_resumes()
 
 
-_following_resumes = False
-
-
 def _follow_resumes():
     """Listen to resumes while there is something to do at one (a
     signal noted, a pass made): otherwise GDB would build an event for
     each instruction a stepping command executes."""
-    global _following_resumes, _following_prompt
-    want = bool(_signalled or _active)
-    if want != _following_resumes:
-        _following_resumes = want
-        if want:
-            gdb.events.cont.connect(_on_cont)
-        else:
-            gdb.events.cont.disconnect(_on_cont)
-    want = any(p.origin == "breakpoint" for p in _active.values())
-    if want != _following_prompt:
-        _following_prompt = want
-        if want:
-            gdb.events.before_prompt.connect(_on_before_prompt)
-        else:
-            gdb.events.before_prompt.disconnect(_on_before_prompt)
-
-
-_following_prompt = False
+    _resumes.want(bool(_signalled or _active))
+    _prompts.want(any(p.origin == "breakpoint" for p in _active.values()))
 
 
 def _still_held(cs):
@@ -753,6 +734,10 @@ def _on_before_prompt():
         except gdb.error:
             continue
     _follow_resumes()
+
+
+_resumes = stops.Listener(gdb.events.cont, _on_cont)
+_prompts = stops.Listener(gdb.events.before_prompt, _on_before_prompt)
 
 
 stops.connect(_on_stop)

@@ -41,3 +41,25 @@ def _on_stop(event):
 
 
 gdb.events.stop.connect(_on_stop)
+
+
+class Listener:
+    """HANDLER, connected to the event registry REGISTRY (gdb.events.cont,
+    gdb.events.before_prompt, ...) only while wanted: each listener
+    costs every event of its kind a Python call, and some are needed
+    only for a while."""
+
+    __slots__ = ("registry", "handler", "connected")
+
+    def __init__(self, registry, handler):
+        self.registry = registry
+        self.handler = handler
+        self.connected = False
+
+    def want(self, want):
+        if want != self.connected:
+            self.connected = want
+            if want:
+                self.registry.connect(self.handler)
+            else:
+                self.registry.disconnect(self.handler)
