@@ -9,6 +9,9 @@ step's resume stops after each instruction: four listeners of their own
 cost a twentieth of a step.  The modules connect here instead, in the
 order they are imported (lower layers first); a handler that has
 nothing to do at those stops says so and is skipped for them.
+
+Listener, for the other events, connects a handler only while it is
+wanted, for the same reason.
 """
 
 import gdb
