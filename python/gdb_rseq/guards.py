@@ -113,7 +113,7 @@ _sections_known = (None, None, False)
 
 def _has_sections():
     global _sections_known
-    gen, space = registry.generation, gdb.current_progspace()
+    gen, space = registry.current_generation(), gdb.current_progspace()
     if _sections_known[:2] != (gen, space):
         _sections_known = (gen, space, bool(registry.sections()))
     return _sections_known[2]
@@ -330,7 +330,7 @@ class _Guards:
         self.key = self._key()
 
     def _key(self):
-        return (registry.generation,
+        return (registry.current_generation(),
                 self.for_watchpoints or (self.for_command and self.scope),
                 tuple(sorted(self.inside)))
 
@@ -620,9 +620,10 @@ def _check_inside_breakpoints(event=None):
     stop when the set of sections changed (they move when a program
     starts)."""
     global _checked_generation
-    if event is not None and _checked_generation == registry.generation:
+    generation = registry.current_generation()
+    if event is not None and _checked_generation == generation:
         return
-    _checked_generation = registry.generation
+    _checked_generation = generation
     # A breakpoint on a section's first instruction stops the thread
     # before it did anything there: the restart that follows costs
     # nothing, and the user sees the thread's rseq_cs armed, as the

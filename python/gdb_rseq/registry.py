@@ -529,13 +529,12 @@ def learn_from_memory(descriptor_addr, signature=None):
     return registry.learn_from_memory(descriptor_addr, signature)
 
 
-def __getattr__(name):
-    # `registry.generation' at module level, as the stepping code reads it.
-    if name == "generation":
-        # Bring biases up to date first: a relocation changes addresses.
-        registry._check_relocation()
-        return registry.generation
-    raise AttributeError(name)
+def current_generation():
+    """The registry's generation, once load biases are brought up to date
+    (a relocation changes addresses): what the stepping code compares at
+    each command."""
+    registry._check_relocation()
+    return registry.generation
 
 
 def _on_new_objfile(event):

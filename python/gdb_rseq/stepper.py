@@ -51,8 +51,9 @@ class _Index:
         self.predicted = None
 
     def refresh(self):
-        # The module attribute first brings load biases up to date.
-        gen, ps = registry.generation, gdb.current_progspace()
+        # current_generation first brings load biases up to date.
+        gen = registry.current_generation()
+        ps = gdb.selected_inferior().progspace
         if gen != self.generation or ps is not self.progspace:
             self.sections = list(registry.sections())
             self.starts = [c.start for c in self.sections]
