@@ -76,6 +76,8 @@ static PyMethodDef methods[] = {
 	  gdb_rseq_thread_pc_doc },
 	{ "set_thread_pc", gdb_rseq_py_set_thread_pc, METH_VARARGS,
 	  gdb_rseq_set_thread_pc_doc },
+	{ "thread_stop_signal", gdb_rseq_py_thread_stop_signal, METH_VARARGS,
+	  gdb_rseq_thread_stop_signal_doc },
 	{ "__getattr__", py_getattr, METH_O,
 	  "Load librseqelf's names from _gdb_rseq_reader when first asked "
 	  "for." },
@@ -85,8 +87,8 @@ static PyMethodDef methods[] = {
 PyDoc_STRVAR (module_doc,
 "Native helpers of gdb-rseq: librseqelf's rseq tables (read_file,\n"
 "read_bytes, can_derive; loaded on first use) and the system calls\n"
-"Python lacks (the ptrace rseq query, a thread's PC, thread CPU\n"
-"affinity).");
+"Python lacks (the ptrace rseq query, a thread's PC and stop signal,\n"
+"thread CPU affinity).");
 
 static struct PyModuleDef moduledef = {
 	PyModuleDef_HEAD_INIT,

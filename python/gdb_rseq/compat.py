@@ -212,11 +212,12 @@ def abbreviation(command):
 # Each step prints its end with the same few commands.
 @functools.lru_cache(maxsize=32)
 def _with(name, value, command):
-    """COMMAND, its first line run under "with NAME VALUE" (through an
-    abbreviation of that line)."""
-    first, sep, rest = command.partition("\n")
-    return abbreviation("with %s %s -- %s" % (name, _setting_text(value),
-                                               first)) + sep + rest
+    """COMMAND, its first line run under "with NAME VALUE", each line
+    through an abbreviation."""
+    first, *rest = command.split("\n")
+    return "\n".join([abbreviation("with %s %s -- %s"
+                                    % (name, _setting_text(value), first))]
+                      + [abbreviation(line) for line in rest])
 
 
 def print_command(command, from_tty, setting=None):

@@ -498,6 +498,12 @@ def _pc_of(thread):
 _signalled = set()
 
 
+def idle():
+    """Whether no pass is made and no signal noted: the stops of an
+    instruction step then need nothing from this module but signals."""
+    return not _active and not _signalled
+
+
 def signal_pending(thread):
     """Whether THREAD stopped for a signal that its next resume may
     deliver: a pass must not be made unprotected then."""
@@ -506,8 +512,8 @@ def signal_pending(thread):
 
 def _on_stop(event):
     """End passes whose thread left its section; re-arm on signals."""
-    signalled = (isinstance(event, gdb.SignalEvent)
-                 and event.stop_signal not in ("SIGTRAP", "SIGINT"))
+    signalled = (isinstance(event, (gdb.SignalEvent, stops.KernelStop))
+                 and event.stop_signal not in ("SIGTRAP", "SIGINT", None))
     if signalled:
         thread = event.inferior_thread or gdb.selected_thread()
         if thread is not None:

@@ -82,6 +82,7 @@ class _Native:
         self.key = None
         self.native = False
         self.pc_reader = None   # None: not known yet; False: none
+        self.signal_reader = None   # the same
         self.mem = None
 
     def _current(self):
@@ -111,6 +112,30 @@ class _Native:
                 pass
         return int(gdb.parse_and_eval("$pc"))
 
+    def reads_stop_signals(self):
+        """Whether stop_signal can ask the kernel (a native inferior)."""
+        self._current()
+        if self.signal_reader is None:
+            self.signal_reader = False
+            if self.native:
+                try:
+                    import _gdb_rseq
+                    self.signal_reader = _gdb_rseq.thread_stop_signal
+                except (ImportError, AttributeError):
+                    pass
+        return bool(self.signal_reader)
+
+    def stop_signal(self, tid):
+        """The number of the signal the stopped thread TID stopped with
+        (SIGTRAP after a step or a breakpoint), from the kernel; None
+        when not known."""
+        if not self.signal_reader and not self.reads_stop_signals():
+            return None
+        try:
+            return self.signal_reader(tid)
+        except OSError:
+            return None
+
     def read(self, addr, length):
         inferior = self._current()
         if self.native and self.mem is None:
@@ -136,6 +161,7 @@ class _Native:
             os.close(self.mem)
         self.key = None
         self.pc_reader = None
+        self.signal_reader = None
         self.mem = None
 
 
@@ -149,6 +175,12 @@ gdb.events.clear_objfiles.connect(_native.forget)
 # inferior: from the kernel for a native inferior, else through $pc.
 # The method itself: the stepping commands read it at every instruction.
 thread_pc = _native.thread_pc
+
+
+# reads_stop_signals(): whether the selected inferior is one whose
+# threads' stop signals stop_signal(TID) reads from the kernel.
+reads_stop_signals = _native.reads_stop_signals
+stop_signal = _native.stop_signal
 
 
 def read_memory(addr, length):
