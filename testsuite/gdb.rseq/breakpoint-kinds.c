@@ -9,13 +9,38 @@
 
 #include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
 #include <sys/wait.h>
 #include <unistd.h>
+#if defined __x86_64__ || defined __i386__
+#include <cpuid.h>
+#endif
 #include "rseq-test.h"
 
 static struct rseq_test_counter counters[RSEQ_TEST_MAX_CPUS];
 volatile long total;
 volatile long aborts;
+
+/* The hypervisor's signature in CPUID ("KVMKVMKVM", "TCGTCGTCGTCG" for
+   QEMU's emulator), empty on bare metal and on other architectures: the
+   test reads it to know which machine it runs on.  */
+char hypervisor[13];
+
+static void
+read_hypervisor (void)
+{
+#if defined __x86_64__ || defined __i386__
+  unsigned int eax, ebx, ecx, edx;
+
+  if (__get_cpuid (1, &eax, &ebx, &ecx, &edx) && (ecx & (1u << 31)))
+    {
+      __cpuid (0x40000000, eax, ebx, ecx, edx);
+      memcpy (hypervisor, &ebx, 4);
+      memcpy (hypervisor + 4, &ecx, 4);
+      memcpy (hypervisor + 8, &edx, 4);
+    }
+#endif
+}
 
 __attribute__ ((noinline)) void
 add_one (void)
@@ -46,6 +71,7 @@ main (int argc, char **argv)
   /* A debugging session that goes wrong must not leave a spinning
      process behind.  */
   alarm (60);
+  read_hypervisor ();
   if (argc > 1)
     {
       printf ("image replaced\n");
