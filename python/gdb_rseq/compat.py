@@ -23,6 +23,14 @@ extension is written around rather than keyed:
   the MI command ``-gdb-set`` is not.  On 18 a ``set`` run with
   ``to_string=True`` has its notice captured, and so lost, with the
   output.
+- What a quiet instruction step (nativerun._quiet_stop) relies on to
+  tell its own stops from others without GDB's stop event: a stop GDB
+  reports for a signal comes at the PC where the last instruction left
+  the thread, where a watchpoint on ``$pc`` does not trigger; a user's
+  breakpoint that stops the thread changes its hit count, which
+  ``breakpoint_modified`` announces; the kernel's siginfo of the
+  stopped thread is that stop's signal (step-signal.exp, step-print.exp,
+  step-interrupt.exp on 13.1, 16.3 and 18.1).
 - ``Breakpoint.stop`` of the step watchpoint setting ``enabled = False``
   on itself (which GDB's manual says not to do: no breakpoint may be
   altered from ``stop``) gives the resume back to GDB after one

@@ -77,12 +77,16 @@ class _AddressBreakpoint(gdb.Breakpoint):
     that value: used for a return address, where a recursive call
     returning to the same address must not end the run."""
 
+    # Set on the instance only when given: each attribute set on a
+    # gdb.Breakpoint costs a conversion of its name (_StepWatchpoint).
+    min_sp = None
+
     def __init__(self, address, thread, min_sp=None):
         super().__init__("*%#x" % address, internal=True)
         self.silent = True
         self.thread = thread.global_num
-        self.address = address
-        self.min_sp = min_sp
+        if min_sp is not None:
+            self.min_sp = min_sp
 
     def stop(self):
         if self.min_sp is None:
