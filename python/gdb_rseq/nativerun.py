@@ -402,7 +402,7 @@ def _quiet_stop(thread, wp, changes):
     the user's was hit meanwhile (CHANGES: _bp_changes before the
     resume).  A signal GDB stops for comes at the PC the last step left,
     where WP, a watchpoint on $pc, does not trigger."""
-    signo = target.stop_signal(thread.ptid[1])
+    signo = target.stop_signal(wp.tid)
     if (wp.stopped and signo == signal.SIGTRAP and changes == _bp_changes
             and gdb.selected_thread() == thread):
         stops.deliver(stops.OWN_STEP)

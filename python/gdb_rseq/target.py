@@ -113,9 +113,11 @@ class _Native:
         return int(gdb.parse_and_eval("$pc"))
 
     def reads_stop_signals(self):
-        """Whether stop_signal can ask the kernel (a native inferior)."""
-        self._current()
+        """Whether stop_signal can ask the kernel (a native inferior).
+        Known until the inferior changes: the step's thread_pc, and the
+        exit and objfile events, forget it then."""
         if self.signal_reader is None:
+            self._current()
             self.signal_reader = False
             if self.native:
                 try:
