@@ -512,8 +512,7 @@ def signal_pending(thread):
 
 def _on_stop(event):
     """End passes whose thread left its section; re-arm on signals."""
-    signalled = (isinstance(event, (gdb.SignalEvent, stops.KernelStop))
-                 and event.stop_signal not in ("SIGTRAP", "SIGINT", None))
+    signalled = stops.delivers_signal(event)
     if signalled:
         thread = event.inferior_thread or gdb.selected_thread()
         if thread is not None:

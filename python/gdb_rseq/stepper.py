@@ -507,18 +507,12 @@ def _start_of_step(thread, mode, over_calls):
     if mode != ATOMIC:
         return _FrameStart(), None
     plan = _plan(thread, over_calls, final=True)[0]
-    if not plan.plain or plan.key is None or _delivers_signal():
+    # After a stop for a signal that the step may deliver, it ends in the
+    # handler, wherever the instruction would have gone.
+    if (not plan.plain or plan.key is None
+            or stops.delivers_signal(stops.last)):
         return _FrameStart(), plan
     return plan, plan
-
-
-def _delivers_signal():
-    """Whether the thread stopped for a signal other than a trap or an
-    interrupt, which GDB may deliver when it resumes: the step then ends
-    in the handler, wherever the instruction would have gone."""
-    last = stops.last
-    return (isinstance(last, (gdb.SignalEvent, stops.KernelStop))
-            and last.stop_signal not in ("SIGTRAP", "SIGINT"))
 
 
 def _report(out, start, tid, from_tty):

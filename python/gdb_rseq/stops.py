@@ -43,7 +43,30 @@ def _on_stop(event):
         handler(event)
 
 
-gdb.events.stop.connect(_on_stop)
+class Listener:
+    """HANDLER, connected to the event registry REGISTRY (gdb.events.cont,
+    gdb.events.before_prompt, ...) only while wanted: each listener
+    costs every event of its kind a Python call, and some are needed
+    only for a while."""
+
+    __slots__ = ("registry", "handler", "connected")
+
+    def __init__(self, registry, handler):
+        self.registry = registry
+        self.handler = handler
+        self.connected = False
+
+    def want(self, want):
+        if want != self.connected:
+            self.connected = want
+            if want:
+                self.registry.connect(self.handler)
+            else:
+                self.registry.disconnect(self.handler)
+
+
+_stops = Listener(gdb.events.stop, _on_stop)
+_stops.want(True)
 
 
 # Quiet resumes.  GDB builds a stop event only when someone listens, and
@@ -72,10 +95,15 @@ class KernelStop:
 
 def listen(on):
     """Listen to GDB's stop events (ON), or not, around a quiet resume."""
-    if on:
-        gdb.events.stop.connect(_on_stop)
-    else:
-        gdb.events.stop.disconnect(_on_stop)
+    _stops.want(on)
+
+
+def delivers_signal(event):
+    """Whether EVENT, GDB's stop event or a KernelStop, is a stop for a
+    signal other than a trap or an interrupt, which GDB may deliver
+    when the thread resumes."""
+    return (isinstance(event, (gdb.SignalEvent, KernelStop))
+            and event.stop_signal not in ("SIGTRAP", "SIGINT", None))
 
 
 def deliver(event):
@@ -85,25 +113,3 @@ def deliver(event):
     last = event
     for handler in _at_own:
         handler(event)
-
-
-class Listener:
-    """HANDLER, connected to the event registry REGISTRY (gdb.events.cont,
-    gdb.events.before_prompt, ...) only while wanted: each listener
-    costs every event of its kind a Python call, and some are needed
-    only for a while."""
-
-    __slots__ = ("registry", "handler", "connected")
-
-    def __init__(self, registry, handler):
-        self.registry = registry
-        self.handler = handler
-        self.connected = False
-
-    def want(self, want):
-        if want != self.connected:
-            self.connected = want
-            if want:
-                self.registry.connect(self.handler)
-            else:
-                self.registry.disconnect(self.handler)
