@@ -66,15 +66,19 @@ area (void)
 			  + __rseq_offset);
 }
 
-#if defined (__x86_64__)
-#define CS(name)							\
-  __asm__ goto (							\
+/* The descriptor and its pointer, the same on both architectures.  */
+#define CS_TABLES(name)							\
     ".pushsection __rseq_cs, \"aw\"\n\t.balign 32\n\t"			\
     name "_cs:\n\t.long 0, 0\n\t"					\
     ".quad " name "_start, " name "_post - " name "_start, "		\
     name "_abort\n\t.popsection\n\t"					\
     ".pushsection __rseq_cs_ptr_array, \"aw\"\n\t"			\
-    ".quad " name "_cs\n\t.popsection\n\t"				\
+    ".quad " name "_cs\n\t.popsection\n\t"
+
+#if defined (__x86_64__)
+#define CS(name)							\
+  __asm__ goto (							\
+    CS_TABLES (name)							\
     "leaq " name "_cs(%%rip), %%rax\n\t"				\
     "movq %%rax, 8(%[rs])\n\t"						\
     name "_start:\n\t"							\
@@ -96,12 +100,7 @@ area (void)
    commit, jumped over.  */
 #define CS(name)							\
   __asm__ goto (							\
-    ".pushsection __rseq_cs, \"aw\"\n\t.balign 32\n\t"			\
-    name "_cs:\n\t.long 0, 0\n\t"					\
-    ".quad " name "_start, " name "_post - " name "_start, "		\
-    name "_abort\n\t.popsection\n\t"					\
-    ".pushsection __rseq_cs_ptr_array, \"aw\"\n\t"			\
-    ".quad " name "_cs\n\t.popsection\n\t"				\
+    CS_TABLES (name)							\
     "adrp x15, " name "_cs\n\t"						\
     "add x15, x15, :lo12:" name "_cs\n\t"				\
     "str x15, [%[rs], #8]\n\t"						\
