@@ -68,13 +68,8 @@ main (int argc, char **argv)
 {
   pthread_t tids[MAX_THREADS];
   long nthreads = 4, i, total;
-  const char *scale;
 
-  /* A debugging session that goes wrong must not leave a spinning
-     process behind.  An emulated machine (the library sets
-     RSEQ_TEST_ALARM_SCALE from GDB_TIMEOUT) needs longer.  */
-  scale = getenv ("RSEQ_TEST_ALARM_SCALE");
-  alarm (600 * (scale != NULL && atoi (scale) > 1 ? atoi (scale) : 1));
+  rseq_test_alarm (600);
   if (argc > 1)
     iterations = atol (argv[1]);
   if (argc > 2)

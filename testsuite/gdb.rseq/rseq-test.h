@@ -84,6 +84,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <sys/rseq.h>
+#include <unistd.h>
 
 #if defined (__x86_64__) || defined (__i386__)
 # if RSEQ_SIG != 0x53053053
@@ -148,6 +149,18 @@ static inline int
 rseq_test_cpu (void)
 {
   return (int) __atomic_load_n (&rseq_test_abi ()->cpu_id, __ATOMIC_RELAXED);
+}
+
+/* A watchdog of SECONDS, so that a debugging session that goes wrong
+   leaves no spinning process behind; longer in an emulated machine,
+   where the testsuite's library sets RSEQ_TEST_ALARM_SCALE from
+   GDB_TIMEOUT.  */
+static inline void
+rseq_test_alarm (unsigned int seconds)
+{
+  const char *scale = getenv ("RSEQ_TEST_ALARM_SCALE");
+
+  alarm (seconds * (scale != NULL && atoi (scale) > 1 ? atoi (scale) : 1));
 }
 
 /* Exit with a clear message unless glibc registered rseq for this thread:
