@@ -14,7 +14,7 @@
 # Each figure is the median of several runs.  Environment (set by
 # bench/Makefile.am): top_builddir, top_srcdir; GDB (default gdb), CC
 # (default cc), RUNS (default 9), PROC_RUNS (rounds of whole-process
-# timings, default 3 * RUNS; 0 leaves figure 3 out), STEPS (instructions
+# timings, default 10 * RUNS; 0 leaves figure 3 out), STEPS (instructions
 # of figure 1, default 500), CROSSINGS (figure 2's, default 60).
 #
 # x86-64 and aarch64: the program's critical sections are written for
@@ -315,7 +315,7 @@ get() { grep "^$2 " "$1" | cut -d' ' -f2 | median; }
 #    The staged loader finds the staged package, unless gdb-rseq is also
 #    really installed under the configured prefix: then that one would be
 #    measured, so the staged install is checked first.
-PROC_RUNS=${PROC_RUNS:-$((RUNS * 3))}
+PROC_RUNS=${PROC_RUNS:-$((RUNS * 10))}
 inst_loader=
 if test "$PROC_RUNS" -gt 0 &&
    make -s -C "$top_builddir" install DESTDIR="$tmp/inst" > "$tmp/inst.log" 2>&1; then
@@ -362,18 +362,25 @@ t = time.perf_counter()
 gdb.execute("source $LOADER")
 print("load %.9f" % (time.perf_counter() - t))
 EOF
+proc_stock() { wall stock -ex 'run 10000000' "$tmp/bench" >> "$tmp/proc-stock.txt"; }
+proc_ext() { wall ext -ex 'run 10000000' "$tmp/bench" >> "$tmp/proc-ext.txt"; }
+proc_inst() {
+  test -z "$inst_loader" ||
+    wall inst -ex 'run 10000000' "$tmp/bench" >> "$tmp/proc-inst.txt"
+}
 # A 2% difference in a 250 ms process is below this machine's noise from
 # one run to the next: more rounds, each timing all variants back to back,
-# and the median of the per-round ratios.
+# and the median of the per-round ratios.  The order turns from round to
+# round, so that no variant always runs in the same place.
 i=0
 while test $i -lt "$PROC_RUNS"; do
   stock -x "$tmp/run.py" "$tmp/bench" 2>/dev/null | sed -n 's/^run //p' >> "$tmp/run-stock.txt"
   ext -x "$tmp/run.py" "$tmp/bench" 2>/dev/null | sed -n 's/^run //p' >> "$tmp/run-ext.txt"
-  wall stock -ex 'run 10000000' "$tmp/bench" >> "$tmp/proc-stock.txt"
-  wall ext -ex 'run 10000000' "$tmp/bench" >> "$tmp/proc-ext.txt"
-  if test -n "$inst_loader"; then
-    wall inst -ex 'run 10000000' "$tmp/bench" >> "$tmp/proc-inst.txt"
-  fi
+  case $((i % 3)) in
+  0) proc_stock; proc_ext; proc_inst ;;
+  1) proc_ext; proc_inst; proc_stock ;;
+  *) proc_inst; proc_stock; proc_ext ;;
+  esac
   "$GDB" -nx -q -batch -x "$tmp/load.py" 2>/dev/null |
     sed -n 's/^load //p' >> "$tmp/load.txt"
   i=$((i + 1))
