@@ -133,6 +133,18 @@ void soak_loop (struct soak_thread *t);
 void soak_ready (void);
 int soak_report (long sum, long adds);
 
+/* Wait while the driver lets another worker cross alone.  A call of its
+   own, so that the section's line starts where every pass of the loop
+   goes: written inline, -O0 put the line's one line-table address on
+   a jump that only the last pass, the one that ends the program, runs,
+   and the driver's breakpoint on the line never stopped a thread.  */
+__attribute__ ((noinline)) static void
+soak_wait_turn (struct soak_thread *t)
+{
+  while (soak_quiet && soak_quiet != t - soak_threads + 1 && !soak_done)
+    usleep (1000);
+}
+
 /* The loop the driver steps through.  The section's call and its retry
    are one line, so "next" over it returns once the add committed.  */
 __attribute__ ((noinline)) void
@@ -140,8 +152,7 @@ soak_loop (struct soak_thread *t)
 {
   while (!soak_done)
     {
-      while (soak_quiet && soak_quiet != t - soak_threads + 1 && !soak_done)
-	usleep (1000);
+      soak_wait_turn (t);
       while (percpu_addv (counters, 1, soak_cpu ()) != 0) t->aborts++; /* soak: cs line */
       t->adds++;		/* soak: after line */
       if ((t->adds & 15) == 0)

@@ -285,7 +285,8 @@ LINE_STEP_COMMANDS = ("step", "next", "until", "advance", "finish")
 
 class PrepareResume(gdb.Command):
     """Get threads and guards ready for a command that resumes the inferior.
-Usage: maintenance rseq prepare-resume [line-step | dprintf | detach | define]
+Usage: maintenance rseq prepare-resume [line-step | dprintf | queue-signal |
+                                        detach | define]
 
 Run by the hooks gdb-rseq defines for continue, jump, step, next,
 until, advance and finish (hook-continue, hook-next, ...): threads
@@ -294,7 +295,9 @@ kernel would send them, and with \"line-step\" the guards for GDB's
 own stepping are armed (the selected thread is then left to the
 kernel: the abort handler has no line information).
 With \"dprintf\", run by hookpost-dprintf, the guards start following
-dprintfs, which GDB tells Python nothing about.  With \"detach\", run
+dprintfs, which GDB tells Python nothing about.  With \"queue-signal\",
+run by hookpost-queue-signal, the next instruction step delivers the
+signal queued, as stock GDB's does.  With \"detach\", run
 by hook-detach, every pass ends and every affinity is given back: the
 process runs on without GDB.  With \"define\", run by
 hookpost-define: a hook of your own for one of these commands replaces
@@ -320,6 +323,9 @@ to be typed."""
         if arg == "define":
             # A hook of the user's may have replaced one of gdb-rseq's.
             _define_hooks()
+            return
+        if arg == "queue-signal":
+            _load("safepass").signal_queued(gdb.selected_thread())
             return
         if arg == "detach":
             safepass = sys.modules.get(__package__ + ".safepass")
@@ -348,6 +354,9 @@ def _hooks():
     # GDB tells Python nothing about dprintfs; a dprintf inside a
     # section needs the same guards as a breakpoint there.
     hooks["hookpost-dprintf"] = line + " dprintf"
+    # Nor about a signal queued for the next resume, which "signal 0"
+    # would throw away.
+    hooks["hookpost-queue-signal"] = line + " queue-signal"
     return hooks
 
 

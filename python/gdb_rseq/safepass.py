@@ -510,6 +510,17 @@ def signal_pending(thread):
     return thread.global_num in _signalled
 
 
+def signal_queued(thread):
+    """"queue-signal" gave THREAD a signal that its next resume delivers
+    (which one, the hook that calls this is not told), as after a stop
+    for it; GDB sends no event for it.  The handlers of stops see it as
+    such a stop: a pass through a section ends, its rseq_cs re-armed
+    for the kernel to abort it at the delivery, and an instruction
+    step resumes through "continue", which delivers it."""
+    if thread is not None:
+        stops.deliver(stops.KernelStop(thread, "queued"))
+
+
 def _on_stop(event):
     """End passes whose thread left its section; re-arm on signals."""
     signalled = stops.delivers_signal(event)
@@ -531,7 +542,10 @@ def _on_stop(event):
         except gdb.error:
             inside = False
         if not inside:
-            p.end()
+            # Left through an exit, or -- GDB having delivered a signal
+            # without stopping (handle ... nostop) -- in a handler that
+            # would return into the pass.
+            p.end(restore_rseq_cs=_abort_interrupted(p.thread, p.cs))
         elif signalled:
             # The signal is delivered on the next resume: let the kernel
             # abort the pass rather than interrupt it unprotected.
@@ -541,6 +555,55 @@ def _on_stop(event):
                 p.rearm()
             except (gdb.error, gdb.MemoryError):
                 pass
+
+
+# How far up from a signal handler's frame to look for the pass it
+# interrupted (the handler's own calls).
+_HANDLER_FRAMES = 16
+
+
+def _abort_interrupted(thread, cs):
+    """THREAD, in a pass through CS, stopped outside the section: if not
+    at one of its exits, a signal handler interrupted the pass.  GDB
+    delivers a signal set to "nostop" without telling Python, and with
+    rseq_cs cleared for the pass the kernel did not abort it: the
+    handler would return into the middle of the pass, and the rest of it
+    would run unprotected once the pass ends.  Do what the kernel does
+    for a signal with rseq_cs armed: the handler returns to the abort
+    handler (the interrupted frame's PC, saved in the signal frame, is
+    written).  Returns whether it did."""
+    saved = gdb.selected_thread()
+    try:
+        if thread != saved:
+            thread.switch()
+        selected = gdb.selected_frame()
+        frame = gdb.newest_frame()
+        if int(frame.pc()) in cs.exit_addresses():
+            return False
+        for _ in range(_HANDLER_FRAMES):
+            older = frame.older()
+            if older is None:
+                return False
+            if frame.type() == gdb.SIGTRAMP_FRAME:
+                if not cs.contains(int(older.pc())):
+                    return False
+                older.select()
+                try:
+                    gdb.execute("set var $pc = %#x" % cs.abort,
+                                to_string=True)
+                finally:
+                    selected.select()
+                log.info("critical section %#x interrupted by a signal "
+                         "handler in thread %d: the handler returns to "
+                         "its abort handler", cs.start, thread.num)
+                return True
+            frame = older
+        return False
+    except gdb.error:
+        return False
+    finally:
+        if saved is not None and saved.is_valid() and saved != thread:
+            saved.switch()
 
 
 def _on_exited(event):

@@ -84,7 +84,8 @@ OWN_STEP = object()
 class KernelStop:
     """Any other stop of a quiet resume (GDB printed it): its thread,
     and the name of the signal the kernel stopped it with ("SIGTRAP" for
-    a breakpoint), or None when not known."""
+    a breakpoint), or None when not known.  Also a signal queued by
+    "queue-signal" (stop_signal "queued"), which GDB sends no event for."""
 
     __slots__ = ("inferior_thread", "stop_signal")
 
