@@ -5,10 +5,21 @@
    after each function is known exactly; the tests check it with
    "print counters_total ()".  */
 
+#include <signal.h>
 #include "rseq-test.h"
 
 struct rseq_test_counter counters[RSEQ_TEST_MAX_CPUS];
 volatile long aborts;
+
+/* The last signal handled: pass-signal.exp delivers SIGUSR1 in the
+   middle of a pass.  */
+volatile sig_atomic_t caught;
+
+static void
+handler (int sig)
+{
+  caught = sig;
+}
 
 /* percpu_addv's section copied into the caller's line: "next" over that
    line single-steps through the section.  It is inlined in exactly one
@@ -124,6 +135,7 @@ main (void)
   int ne, eq, ab;
 
   rseq_test_require ();
+  signal (SIGUSR1, handler);
   add_one ();			/* total 1 */
   add_hundred_inline ();	/* total 101 */
   add_hundred ();		/* total 201 */
