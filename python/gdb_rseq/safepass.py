@@ -592,7 +592,13 @@ def _abort_interrupted(thread, cs):
                     gdb.execute("set var $pc = %#x" % cs.abort,
                                 to_string=True)
                 finally:
-                    selected.select()
+                    try:
+                        selected.select()
+                    except gdb.error:
+                        # Not found again after the write, which
+                        # flushed GDB's frames: the newest stays
+                        # selected.  The write itself is done.
+                        pass
                 log.info("critical section %#x interrupted by a signal "
                          "handler in thread %d: the handler returns to "
                          "its abort handler", cs.start, thread.num)
