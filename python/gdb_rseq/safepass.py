@@ -293,19 +293,13 @@ def _abort_if_inside(thread, cs, quiet=False):
     resumes with rseq_cs armed -- but not reliably after a ptrace stop on
     every kernel (seen on 6.18), and an abandoned pass that committed a
     value loaded long before loses other threads' updates."""
-    saved = gdb.selected_thread()
-    try:
-        if thread != saved:
-            thread.switch()
+    with threads.selected(thread):
         pc = int(gdb.newest_frame().pc())
         if cs.contains(pc):
             gdb.execute("set var $pc = %#x" % cs.abort, to_string=True)
             if not quiet:
                 log.info("critical section %#x abandoned: thread %d sent "
                          "to its abort handler", cs.start, thread.num)
-    finally:
-        if saved is not None and saved.is_valid() and saved != thread:
-            saved.switch()
 
 
 def _abort_resuming(thread, cs):
@@ -483,14 +477,8 @@ def end_command_passes(stepped=None):
 
 
 def _pc_of(thread):
-    saved = gdb.selected_thread()
-    try:
-        if thread != saved:
-            thread.switch()
+    with threads.selected(thread):
         return int(gdb.newest_frame().pc())
-    finally:
-        if saved is not None and saved.is_valid() and saved != thread:
-            saved.switch()
 
 
 # Global thread numbers of threads GDB stopped for a signal, which it
@@ -572,44 +560,43 @@ def _abort_interrupted(thread, cs):
     for a signal with rseq_cs armed: the handler returns to the abort
     handler (the interrupted frame's PC, saved in the signal frame, is
     written).  Returns whether it did."""
-    saved = gdb.selected_thread()
     try:
-        if thread != saved:
-            thread.switch()
-        selected = gdb.selected_frame()
-        frame = gdb.newest_frame()
-        if int(frame.pc()) in cs.exit_addresses():
-            return False
-        for _ in range(_HANDLER_FRAMES):
-            older = frame.older()
-            if older is None:
-                return False
-            if frame.type() == gdb.SIGTRAMP_FRAME:
-                if not cs.contains(int(older.pc())):
-                    return False
-                older.select()
-                try:
-                    gdb.execute("set var $pc = %#x" % cs.abort,
-                                to_string=True)
-                finally:
-                    try:
-                        selected.select()
-                    except gdb.error:
-                        # Not found again after the write, which
-                        # flushed GDB's frames: the newest stays
-                        # selected.  The write itself is done.
-                        pass
-                log.info("critical section %#x interrupted by a signal "
-                         "handler in thread %d: the handler returns to "
-                         "its abort handler", cs.start, thread.num)
-                return True
-            frame = older
-        return False
+        with threads.selected(thread):
+            return _return_to_abort(cs)
     except gdb.error:
         return False
-    finally:
-        if saved is not None and saved.is_valid() and saved != thread:
-            saved.switch()
+
+
+def _return_to_abort(cs):
+    """_abort_interrupted for the selected thread."""
+    selected = gdb.selected_frame()
+    frame = gdb.newest_frame()
+    if int(frame.pc()) in cs.exit_addresses():
+        return False
+    for _ in range(_HANDLER_FRAMES):
+        older = frame.older()
+        if older is None:
+            return False
+        if frame.type() == gdb.SIGTRAMP_FRAME:
+            if not cs.contains(int(older.pc())):
+                return False
+            older.select()
+            try:
+                gdb.execute("set var $pc = %#x" % cs.abort, to_string=True)
+            finally:
+                try:
+                    selected.select()
+                except gdb.error:
+                    # Not found again after the write, which flushed
+                    # GDB's frames: the newest stays selected.  The
+                    # write itself is done.
+                    pass
+            log.info("critical section %#x interrupted by a signal "
+                     "handler in thread %d: the handler returns to its "
+                     "abort handler", cs.start, gdb.selected_thread().num)
+            return True
+        frame = older
+    return False
 
 
 def _on_exited(event):

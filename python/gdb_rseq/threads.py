@@ -83,22 +83,24 @@ def _tid(thread):
 
 
 @contextlib.contextmanager
-def _selected(thread):
+def selected(thread):
     """Make THREAD the selected thread for the block, then put back the
-    thread and frame the user had selected."""
+    thread and frame the user had selected (if any)."""
     cur = gdb.selected_thread()
-    if cur is None or cur == thread:
+    if cur == thread:
         yield
         return
-    try:
-        frame = gdb.selected_frame()
-    except gdb.error:
-        frame = None
+    frame = None
+    if cur is not None:
+        try:
+            frame = gdb.selected_frame()
+        except gdb.error:
+            pass
     thread.switch()
     try:
         yield
     finally:
-        if cur.is_valid():
+        if cur is not None and cur.is_valid():
             cur.switch()
             if frame is not None and frame.is_valid():
                 try:
@@ -161,7 +163,7 @@ def _lookup_area(thread):
         except OSError:
             result = None       # not stopped, or a kernel before 5.13
     if result is None:
-        with _selected(thread):
+        with selected(thread):
             area, how = _find_area_by_symbols(thread)
         result = (area, None, how)
         if area is None:
@@ -225,7 +227,7 @@ def state(thread):
     """THREAD's ThreadRseq."""
     inf = thread.inferior
     a, sig, how = _lookup_area(thread)
-    with _selected(thread):
+    with selected(thread):
         try:
             pc = gdb.newest_frame().pc()
         except gdb.error:
