@@ -147,6 +147,9 @@ class Soak:
         self.restarts = 0
         # Changes of affinity by the program that a pass undid.
         self.undone = 0
+        # Software watchpoint crossings where GDB stopped only at a
+        # second hit (cross_watch).
+        self.merged_hits = 0
         self.momentary = 0
         self.failed_checks = 0
         self.gdb_signals = 0
@@ -426,12 +429,18 @@ class Soak:
         run("delete")
         # GDB checks a software watchpoint after each step of any thread,
         # and reports it in the thread it stepped last: that need not be
-        # the thread that wrote.
-        if hits != 1 or self.adds(worker) != before + 1:
+        # the thread that wrote.  Now and then it stops only after two
+        # adds, counting two hits.  Stock GDB does it too, in a program
+        # without rseq (3 such crossings in 1,500 on GDB 13.1), so it is
+        # counted; an add with no hit of its own is a failure.
+        adds = self.adds(worker) - before
+        if hits < 1 or adds != hits:
             raise SoakFailure("continue with a software watchpoint on"
                               " thread %d's adds (%d) stopped with %d hits"
                               " and adds %d"
-                              % (thread.num, before, hits, self.adds(worker)))
+                              % (thread.num, before, hits, before + adds))
+        if hits > 1:
+            self.merged_hits += 1
 
     def continue_to_after(self, thread, worker, before, resume="continue"):
         """Resume until THREAD is at the line after its section, with
@@ -577,12 +586,13 @@ def summary(soak, status, elapsed, extra=""):
         status = "FAIL"
         extra += "; %d checks or crossings failed" % soak.failed_checks
     say("soak: %s: %d crossings (%s)%s; %d restarts at breakpoints inside;"
+        " %d software watchpoint stops at a second hit;"
         " %d checks (GDB's step-resume breakpoints of other threads: up to"
         " %d; the program's own affinity changes undone by a pass: %d);"
         " %d CPUs; seed %d; %.1f s%s"
-        % (status, total, kinds, figures, soak.restarts, soak.checks,
-           soak.momentary, soak.undone, getattr(soak, "cpus", 0), SEED,
-           elapsed, extra))
+        % (status, total, kinds, figures, soak.restarts, soak.merged_hits,
+           soak.checks, soak.momentary, soak.undone,
+           getattr(soak, "cpus", 0), SEED, elapsed, extra))
 
 
 class SoakCommand(gdb.Command):

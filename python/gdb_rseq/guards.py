@@ -77,18 +77,43 @@ class _NoDisplaced:
     way -- over the line-step guards, and over a user's breakpoint
     inside a section that another thread reaches.  Stepping over in
     place keeps the thread in the section with rseq_cs armed, and the
-    kernel aborts the pass instead."""
+    kernel aborts the pass instead.
+
+    Not while software watchpoints guard every section, though (see
+    _EntryGuard.stop): there no thread runs inside a section with its
+    rseq_cs armed, so a displaced step drops no protection.  And GDB's
+    in-line steps over breakpoints, with every thread single-stepped
+    for the watchpoint and signals arriving, end in an internal error
+    ("resume_1: Assertion `!(thread_has_single_step_breakpoints_set (tp)
+    && step)'") or a hang, on GDB 13.1, 16.3 and 18.1: GDB's own, as
+    "set displaced-stepping off" shows without gdb-rseq (the manual's
+    "Problems")."""
+
+    # The reasons that software watchpoints' guards make moot.
+    _MOOT_UNDER_WATCH = frozenset(("resume",))
 
     def __init__(self):
         self.reasons = set()
         self.saved = None
+        self.watch_guarded = False
 
     def want(self, reason, on):
         if on:
             self.reasons.add(reason)
         else:
             self.reasons.discard(reason)
-        if self.reasons and self.saved is None:
+        self._apply()
+
+    def guarded_by_watchpoints(self, on):
+        if on != self.watch_guarded:
+            self.watch_guarded = on
+            self._apply()
+
+    def _apply(self):
+        reasons = self.reasons
+        if self.watch_guarded:
+            reasons = reasons - self._MOOT_UNDER_WATCH
+        if reasons and self.saved is None:
             value = gdb.parameter("displaced-stepping")
             # An auto-boolean: None is "auto".
             self.saved = {True: "on", False: "off", None: "auto"}.get(
@@ -97,7 +122,7 @@ class _NoDisplaced:
                 # Flipped at every resume: no notice to MI frontends
                 # where the release allows it.
                 compat.set_quietly("displaced-stepping", "off")
-        elif not self.reasons and self.saved is not None:
+        elif not reasons and self.saved is not None:
             value, self.saved = self.saved, None
             if value != "off":
                 compat.set_quietly("displaced-stepping", value)
@@ -208,9 +233,25 @@ class _EntryGuard(gdb.Breakpoint):
             # its section unseen (a jump, a call from GDB) and the
             # program armed rseq_cs again since: start afresh.
             safepass.end(thread)
+        # Software watchpoints guard every section for every thread, and
+        # no two passes share a CPU: a thread can commit nothing while
+        # another's pass is open on its CPU, so the others need no
+        # holding.  Held with scheduler-locking, they would not even get
+        # their new threads going: GDB 15 and later leave a thread
+        # created under scheduler-locking stopped, and a program that
+        # waits for it hangs the "continue".
+        watch = guards.for_watchpoints and not guards.for_command
         if origin is not None:
             try:
-                safepass.begin(thread, self.cs, origin=origin)
+                if (safepass.begin(thread, self.cs, origin=origin,
+                                   hold=not watch) is None and watch):
+                    # Refused a pass (another thread's is open): what
+                    # the kernel does to a pass interrupted at its first
+                    # instruction, before displaced stepping can run
+                    # that instruction elsewhere and let the kernel
+                    # drop the pass's protection.  The thread comes
+                    # back here from the abort handler, until its turn.
+                    safepass.abort_inside(thread, self.cs)
             except (gdb.error, gdb.MemoryError) as e:
                 log.warning("cannot make critical section %#x safe to "
                             "step: %s", self.cs.start, e)
@@ -443,10 +484,7 @@ class _Guards:
         if self.dirty or recheck or _dprintfs:
             self.dirty = False
             self.for_watchpoints, self.watchpoints = _watchpoints()
-            # A thread that safepass.begin refuses a pass (another
-            # thread's is open) must be stepped over the entry guard in
-            # place, for the kernel to abort its pass.
-            _no_displaced.want("watchpoints", self.for_watchpoints)
+            _no_displaced.guarded_by_watchpoints(self.for_watchpoints)
             _check_inside_breakpoints()
         if self.for_watchpoints or self.inside:
             # Also rebuilt when the sections moved (a library came, the

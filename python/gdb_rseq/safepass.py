@@ -209,8 +209,9 @@ class SafePass:
     across a stop it would let a "continue" in the breakpoint's commands
     resume that one thread alone."""
 
-    def __init__(self, thread, cs, origin):
+    def __init__(self, thread, cs, origin, hold=True):
         self.origin = origin
+        self.hold = hold
         self.thread = thread
         self.num = thread.global_num
         self.inferior = thread.inferior
@@ -227,7 +228,7 @@ class SafePass:
         _active[self.num] = self
         _follow_resumes()
         native = target.is_native(self.inferior)
-        if self.origin != "breakpoint" or not native:
+        if self.hold and (self.origin != "breakpoint" or not native):
             _hold_others()
         if native:
             st = threads.state(self.thread)
@@ -390,7 +391,7 @@ def can_isolate(thread):
         return False
 
 
-def begin(thread, cs, origin="inside"):
+def begin(thread, cs, origin="inside", hold=True):
     """Start a pass for THREAD in CS unless one is already running.
     ORIGIN ("inside", "guard" or "breakpoint") says who ends it: guard
     passes end with the line-step command that made them, breakpoint
@@ -407,14 +408,18 @@ def begin(thread, cs, origin="inside"):
     not start while another thread's pass is open on the same CPU, or
     open in a thread this resume runs; a thread refused one keeps
     rseq_cs armed and the kernel aborts its pass at the guard's
-    step-over (in place), until its turn comes.  Inside-mode passes
-    are the stepped thread's, with every other thread stopped."""
+    step-over (in place; with software watchpoints the guard sends it
+    to the abort handler itself), until its turn comes.  Inside-mode passes
+    are the stepped thread's, with every other thread stopped.
+
+    HOLD false: the other threads are not held with scheduler-locking
+    (see _EntryGuard.stop)."""
     p = _active.get(thread.global_num)
     if p is not None:
         return p
     if origin != "inside" and _active and not _may_overlap(thread):
         return None
-    return SafePass(thread, cs, origin).begin()
+    return SafePass(thread, cs, origin, hold).begin()
 
 
 def _may_overlap(thread):
