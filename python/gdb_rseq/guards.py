@@ -666,23 +666,37 @@ def _check_inside_breakpoints(event=None):
     # before it did anything there: the restart that follows costs
     # nothing, and the user sees the thread's rseq_cs armed, as the
     # program left it.  Only one further in gets a pass.
+    # Where no pass can keep the other threads off a thread's CPU (one
+    # CPU for all), none is made, and no entry is guarded: a thread
+    # refused a pass would be stepped over the guard in place and
+    # aborted by the kernel there at every arrival, never reaching the
+    # breakpoint.
+    isolate = _can_isolate()
     inside = {}
     any_inside = False
     for bp in gdb.breakpoints():
         for addr, cs in _inside_locations(bp):
-            if addr != cs.start:
+            if addr != cs.start and isolate:
                 inside[cs.start] = cs
             any_inside = True
     if _dprintfs:
         for addr in _dprintf_addresses():
             cs = registry.lookup(addr)
-            if cs is not None and addr != cs.start:
+            if cs is not None and addr != cs.start and isolate:
                 inside[cs.start] = cs
             any_inside = any_inside or cs is not None
     guards.inside = inside
     _no_displaced.want("breakpoint inside", bool(inside) or any_inside)
     if event is not None and gdb.selected_inferior().pid:
         guards.sync()
+
+
+def _can_isolate():
+    try:
+        thread = gdb.selected_thread()
+    except SystemError:
+        thread = None
+    return thread is None or safepass.can_isolate(thread)
 
 
 # Whether a dprintf may exist.  Python sees no dprintf: GDB sends no
