@@ -400,18 +400,21 @@ class _Guards:
         pass.
 
         During a line step only the stepped thread's passes are made
-        safe, but at sections holding a user breakpoint.  Another thread that runs meanwhile and reaches a guard is
-        stepped over it in place (displaced stepping is off for the
-        command), still at the section's first instruction with rseq_cs
-        armed: the kernel aborts or protects that pass as usual.  Holding
-        the other threads for its pass would hold the stepped one.
+        safe, but at sections holding a user breakpoint.  Another thread
+        that runs meanwhile and reaches a guard is stepped over it in
+        place (displaced stepping is off for the command), still at the
+        section's first instruction with rseq_cs armed: the kernel
+        aborts or protects that pass as usual.  Holding the other
+        threads for its pass would hold the stepped one.  With software
+        watchpoints every thread's passes are made safe, and a thread
+        refused one is sent to the abort handler (_EntryGuard.stop).
 
         A section holding a user breakpoint is passed safely by every
         thread, during line steps too (the stepped thread may wait for
         one that keeps reaching such a breakpoint): the thread stops or
-        is stepped over the breakpoint there (a false condition, an ignore count, a
-        stop method, commands that continue) without the kernel
-        aborting the pass, so the program moves on, and the others,
+        is stepped over the breakpoint there (a false condition, an
+        ignore count, a stop method, commands that continue) without
+        the kernel aborting the pass, so the program moves on, and the others,
         kept off its CPU, cannot touch its per-CPU data meanwhile.
         Where they cannot be (one CPU for all), no pass is made: the
         kernel keeps aborting the thread there, which is slow but loses

@@ -409,8 +409,8 @@ def begin(thread, cs, origin="inside", hold=True):
     open in a thread this resume runs; a thread refused one keeps
     rseq_cs armed and the kernel aborts its pass at the guard's
     step-over (in place; with software watchpoints the guard sends it
-    to the abort handler itself), until its turn comes.  Inside-mode passes
-    are the stepped thread's, with every other thread stopped.
+    to the abort handler itself), until its turn comes.  Inside-mode
+    passes are the stepped thread's, with every other thread stopped.
 
     HOLD false: the other threads are not held with scheduler-locking
     (see _EntryGuard.stop)."""
