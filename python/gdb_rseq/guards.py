@@ -235,16 +235,16 @@ class _EntryGuard(gdb.Breakpoint):
             safepass.end(thread)
         # Software watchpoints guard every section for every thread, and
         # no two passes share a CPU: a thread can commit nothing while
-        # another's pass is open on its CPU, so the others need no
-        # holding.  Held with scheduler-locking, they would not even get
-        # their new threads going: GDB 15 and later leave a thread
-        # created under scheduler-locking stopped, and a program that
-        # waits for it hangs the "continue".
+        # another's pass is open on its CPU, so the others need neither
+        # holding nor moving (SafePass).  Held with scheduler-locking,
+        # they would not even get their new threads going: GDB 15 and
+        # later leave a thread created under scheduler-locking stopped,
+        # and a program that waits for it hangs the "continue".
         watch = guards.for_watchpoints and not guards.for_command
         if origin is not None:
             try:
                 if (safepass.begin(thread, self.cs, origin=origin,
-                                   hold=not watch) is None and watch):
+                                   watched=watch) is None and watch):
                     # Refused a pass (another thread's is open): what
                     # the kernel does to a pass interrupted at its first
                     # instruction, before displaced stepping can run

@@ -11,7 +11,9 @@ switched off and its guarantee kept by other means:
   already chose stays its own;
 - the other threads are held (scheduler-locking, in all-stop mode) and,
   on a native target, kept off that CPU (their affinity), so nothing
-  else touches that CPU's data meanwhile;
+  else touches that CPU's data meanwhile -- but where software
+  watchpoints guard every section for every thread, which lets none of
+  them commit meanwhile (SafePass);
 - ``rseq_cs`` is put back before any signal is delivered to the thread
   (the kernel then aborts the pass instead of running the handler in
   the middle of it), and all of it is given back when the thread leaves
@@ -102,9 +104,10 @@ def _spare_cpus(busy):
 def _apply_affinities(inferior):
     """Pin each passing thread to its CPU; keep every other thread of
     INFERIOR off the pinned CPUs when it has another CPU to go to."""
-    pinned = {p.thread.ptid[1]: p.cpu for p in _active.values()
-              if p.cpu is not None and p.thread.is_valid()}
-    busy = set(pinned.values())
+    passes = [p for p in _active.values()
+              if p.cpu is not None and p.thread.is_valid()]
+    pinned = {p.thread.ptid[1]: p.cpu for p in passes}
+    busy = {p.cpu for p in passes if p.isolates}
     for thread in inferior.threads():
         if not thread.is_valid():
             continue
@@ -123,6 +126,9 @@ def _apply_affinities(inferior):
                 want = {pinned[tid]}
             else:
                 want = orig - busy or _spare_cpus(busy) or orig
+                if want != orig:
+                    _moved.setdefault(frozenset(want), set()).add(
+                        frozenset(orig))
             _setaffinity(tid, want)
             _set_by_us[tid] = want
             _tid_of[thread.global_num] = tid
@@ -133,11 +139,54 @@ def _apply_affinities(inferior):
         _original.clear()
         _set_by_us.clear()
         _tid_of.clear()
+    _new_threads.want(bool(_moved))
 
 
 # Global thread number -> the tid its entries above were saved under:
 # a thread that execs takes the process's id.
 _tid_of = {}
+
+# A set passes moved threads to -> the sets those threads had, until
+# the first stop with no pass open: for the threads they create
+# meanwhile.
+_moved = {}
+
+
+def _on_new_thread(event):
+    """A thread created by one that a pass kept off its CPU has the set
+    the pass gave its creator, not the program's.  GDB does not name
+    the creator, and may report the new thread only after the passes
+    ended: when the threads moved to this very set all had one set
+    before, the new thread gets that one (at once, or when the passes
+    end); otherwise it is left as it is."""
+    thread = event.inferior_thread
+    try:
+        tid = thread.ptid[1]
+        if tid in _original:
+            return
+        before = _moved.get(frozenset(_getaffinity(tid)), ())
+        if len(before) != 1:
+            return
+        (orig,) = before
+        if _active:
+            _original[tid] = set(orig)
+            _set_by_us[tid] = _getaffinity(tid)
+            _tid_of[thread.global_num] = tid
+        else:
+            _setaffinity(tid, orig)
+    except OSError:
+        # Gone already.
+        return
+
+
+def _forget_moves():
+    """A stop with no pass open, or the process gone: every thread
+    created by a moved one is known."""
+    _moved.clear()
+    _new_threads.want(False)
+
+
+_new_threads = stops.Listener(gdb.events.new_thread, _on_new_thread)
 
 
 def _give_back(threads_now=()):
@@ -163,6 +212,7 @@ def _give_back(threads_now=()):
     _original.clear()
     _set_by_us.clear()
     _tid_of.clear()
+    _forget_moves()
 
 
 # In all-stop mode every thread is stopped whenever GDB looks at one, and
@@ -209,9 +259,16 @@ class SafePass:
     across a stop it would let a "continue" in the breakpoint's commands
     resume that one thread alone."""
 
-    def __init__(self, thread, cs, origin, hold=True):
+    def __init__(self, thread, cs, origin, watched=False):
         self.origin = origin
-        self.hold = hold
+        # WATCHED: software watchpoints guard every section for every
+        # thread while this pass runs (guards.py), so no other thread
+        # can commit meanwhile: none is held, and a guard's pass, which
+        # ends with that resume at the latest, leaves them on the CPUs
+        # the program chose.  A breakpoint's pass may outlive the
+        # watchpoints, and keeps the others off its CPU.
+        self.hold = not watched
+        self.isolates = not (watched and origin == "guard")
         self.thread = thread
         self.num = thread.global_num
         self.inferior = thread.inferior
@@ -220,8 +277,12 @@ class SafePass:
         self.cpu = None
         # rseq_cs put back while the thread is stopped (rearm).
         self.armed = False
+        # Made in GDB's stepping loop, while a command runs (see
+        # _on_cont), until the next stop.
+        self.in_command = False
 
     def begin(self):
+        self.in_command = self.thread.is_running()
         self.saved_rseq_cs = threads.read_rseq_cs(self.thread)
         if self.saved_rseq_cs:
             threads.write_rseq_cs(self.thread, 0)
@@ -391,7 +452,7 @@ def can_isolate(thread):
         return False
 
 
-def begin(thread, cs, origin="inside", hold=True):
+def begin(thread, cs, origin="inside", watched=False):
     """Start a pass for THREAD in CS unless one is already running.
     ORIGIN ("inside", "guard" or "breakpoint") says who ends it: guard
     passes end with the line-step command that made them, breakpoint
@@ -412,14 +473,14 @@ def begin(thread, cs, origin="inside", hold=True):
     to the abort handler itself), until its turn comes.  Inside-mode
     passes are the stepped thread's, with every other thread stopped.
 
-    HOLD false: the other threads are not held with scheduler-locking
-    (see _EntryGuard.stop)."""
+    WATCHED: software watchpoints guard every section (see
+    SafePass)."""
     p = _active.get(thread.global_num)
     if p is not None:
         return p
     if origin != "inside" and _active and not _may_overlap(thread):
         return None
-    return SafePass(thread, cs, origin, hold).begin()
+    return SafePass(thread, cs, origin, watched).begin()
 
 
 def _may_overlap(thread):
@@ -477,6 +538,7 @@ def end_command_passes(stepped=None):
             stopped_inside = False
         if stopped_inside:
             p.origin = "inside"
+            p.in_command = False
         else:
             p.end(restore_rseq_cs=True)
 
@@ -516,6 +578,8 @@ def signal_queued(thread):
 
 def _on_stop(event):
     """End passes whose thread left its section; re-arm on signals."""
+    if not _active:
+        _forget_moves()
     signalled = stops.delivers_signal(event)
     if signalled:
         thread = event.inferior_thread or gdb.selected_thread()
@@ -524,6 +588,9 @@ def _on_stop(event):
             _follow_resumes()
     if not _active:
         return
+    for p in list(_active.values()):
+        # The next resume is a command's.
+        p.in_command = False
     for p in list(_active.values()):
         if not p.thread.is_valid():
             p.end()
@@ -737,14 +804,25 @@ def _on_cont(event):
     ``inside``-mode pass ends, its rseq_cs re-armed and its thread sent
     to the abort handler.  The threads are marked running but do not
     execute yet.  The instruction steps' own resumes keep their
-    passes."""
+    passes.
+
+    So do the passes made while a command runs.  GDB also sends this
+    event in the middle of a command, when it marks a thread the
+    program just created running, naming no thread in all-stop mode
+    (GDB 13's linux-nat, and infrun's clone handling from GDB 15).
+    Taken for a resume, it ended a software watchpoint's pass with its
+    thread about to commit, and the new thread, let into the section,
+    committed the same value: one update lost in about 10 runs of
+    gdb.rseq/watch-contend.exp on GDB 13.1."""
     if _infcall is not None:
         return
     _signalled.clear()
     resumed = getattr(event, "inferior_thread", None)
     if not stops.own_resume:
-        end_all(restore_rseq_cs=True, keep="breakpoint", thread=resumed,
-                resuming=True)
+        for p in list(_active.values()):
+            if (p.origin != "breakpoint" and not p.in_command
+                    and (resumed is None or p.thread == resumed)):
+                p.end(restore_rseq_cs=True, resuming=True)
     # The passes that go on, cleared again (SafePass.rearm).
     for p in list(_active.values()):
         if resumed is None or p.thread == resumed:

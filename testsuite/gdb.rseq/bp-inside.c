@@ -5,13 +5,20 @@
    main pins itself (and so every thread it creates) to one CPU, so the
    workers contend for the same per-CPU counter and preempt each other
    inside the section.  Each worker adds 1 ITERATIONS times with
-   percpu_addv, retrying after each abort.  When every update kept the
-   kernel's atomicity, the counters hold exactly THREADS * ITERATIONS;
-   a pass that ran on unprotected after another thread committed loses
-   an update.  main then calls done, where a test can look at what is
-   left before the process exits, and prints the totals.
+   percpu_addv, retrying after each abort.  main runs ROUNDS rounds of
+   THREADS new workers: threads are created while others are in their
+   sections.  When every update kept the kernel's atomicity, the
+   counters hold exactly ROUNDS * THREADS * ITERATIONS; a pass that ran
+   on unprotected after another thread committed loses an update.  main
+   then calls done, where a test can look at what is left before the
+   process exits, and prints the totals.
 
-   Usage: bp-inside [ITERATIONS [THREADS]]  */
+   Once every worker of a round has left its last section, each checks
+   that its CPU set is still the one main gave the process: a debugger
+   that moved threads for a pass must give them back.  main prints how
+   many were not, and how many updates went to another CPU's counter.
+
+   Usage: bp-inside [ITERATIONS [THREADS [ROUNDS]]]  */
 
 #define _GNU_SOURCE
 #include <pthread.h>
@@ -26,6 +33,8 @@
 static struct rseq_test_counter counters[RSEQ_TEST_MAX_CPUS];
 static long iterations = 100;
 long aborts;
+static pthread_barrier_t all_done;
+static long moved;
 /* The CPU main pinned the process to, -1 if it could not.  */
 int pinned_cpu = -1;
 
@@ -33,11 +42,19 @@ static void *
 worker (void *arg)
 {
   long i;
+  cpu_set_t set, want;
 
   (void) arg;
   for (i = 0; i < iterations; i++)
     while (percpu_addv (counters, 1, rseq_test_cpu ()) != 0)
       __atomic_add_fetch (&aborts, 1, __ATOMIC_RELAXED);
+  pthread_barrier_wait (&all_done);
+  CPU_ZERO (&want);
+  if (pinned_cpu >= 0)
+    CPU_SET (pinned_cpu, &want);
+  if (pinned_cpu >= 0 && (sched_getaffinity (0, sizeof set, &set) != 0
+			  || !CPU_EQUAL (&set, &want)))
+    __atomic_add_fetch (&moved, 1, __ATOMIC_RELAXED);
   return NULL;
 }
 
@@ -67,7 +84,7 @@ int
 main (int argc, char **argv)
 {
   pthread_t tids[MAX_THREADS];
-  long nthreads = 4, i, total;
+  long nthreads = 4, rounds = 1, expected, i, round, total;
 
   rseq_test_alarm (600);
   if (argc > 1)
@@ -76,15 +93,26 @@ main (int argc, char **argv)
     nthreads = atol (argv[2]);
   if (nthreads < 1 || nthreads > MAX_THREADS)
     nthreads = 4;
+  if (argc > 3)
+    rounds = atol (argv[3]);
+  if (rounds < 1)
+    rounds = 1;
   rseq_test_require ();
   pin_to_one_cpu ();
-  for (i = 0; i < nthreads; i++)
-    pthread_create (&tids[i], NULL, worker, NULL);
-  for (i = 0; i < nthreads; i++)
-    pthread_join (tids[i], NULL);
+  pthread_barrier_init (&all_done, NULL, nthreads);
+  for (round = 0; round < rounds; round++)
+    {
+      for (i = 0; i < nthreads; i++)
+	pthread_create (&tids[i], NULL, worker, NULL);
+      for (i = 0; i < nthreads; i++)
+	pthread_join (tids[i], NULL);
+    }
   done ();
   total = (long) rseq_test_sum (counters);
-  printf ("total=%ld expected=%ld exact=%s\n", total, nthreads * iterations,
-	  total == nthreads * iterations ? "yes" : "no");
+  expected = rounds * nthreads * iterations;
+  printf ("total=%ld expected=%ld exact=%s\n", total, expected,
+	  total == expected ? "yes" : "no");
+  printf ("moved=%ld elsewhere=%ld\n", moved,
+	  pinned_cpu >= 0 ? total - (long) counters[pinned_cpu].count : 0L);
   return 0;
 }
