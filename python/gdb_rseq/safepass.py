@@ -504,15 +504,11 @@ def end(thread, restore_rseq_cs=False):
         p.end(restore_rseq_cs)
 
 
-def end_all(restore_rseq_cs=False, origin=None, keep=None, thread=None,
-            resuming=False):
-    """End the passes started by ORIGIN (all by default) but those
-    started by KEEP; only THREAD's when given.  RESUMING: as for
-    SafePass.end."""
+def end_all(restore_rseq_cs=False, keep=None):
+    """End the passes but those started by KEEP."""
     for p in list(_active.values()):
-        if ((origin is None or p.origin == origin) and p.origin != keep
-                and (thread is None or p.thread == thread)):
-            p.end(restore_rseq_cs, resuming=resuming)
+        if p.origin != keep:
+            p.end(restore_rseq_cs)
 
 
 def end_command_passes(stepped=None):
