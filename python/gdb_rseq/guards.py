@@ -48,10 +48,14 @@ these points, all of them outside any walk of the breakpoint list
   resuming command, before it inserts breakpoints and before it
   decides how to step threads over them, so guards made there take
   part in that resume.  This covers what runs no hook: MI's
-  ``-exec-continue``, ``run``, ``jump``, ``signal``.  It is listened
-  to only while something changed or a software watchpoint exists:
-  the instruction steps resume through ``continue`` too, and an event
-  for each of them would cost every ``stepi``;
+  ``-exec-continue``, ``run``, ``jump``, ``signal``.  (GDB also sends
+  it in the middle of a command when it marks a thread the program
+  just created running; the handlers here then find nothing to do
+  unless the sections or the user's breakpoints changed since the
+  command started.)  It is listened to only while something changed
+  or a software watchpoint exists: the instruction steps resume
+  through ``continue`` too, and an event for each of them would cost
+  every ``stepi``;
 - ``gdb.events.before_prompt``, once, after a change, so that the
   guards go as soon as the last software watchpoint does.  MI shows
   no prompt; there the next resume does it.
