@@ -164,13 +164,14 @@ def _on_new_thread(event):
         tid = thread.ptid[1]
         if tid in _original:
             return
-        before = _moved.get(frozenset(_getaffinity(tid)), ())
+        now = _getaffinity(tid)
+        before = _moved.get(frozenset(now), ())
         if len(before) != 1:
             return
         (orig,) = before
         if _active:
             _original[tid] = set(orig)
-            _set_by_us[tid] = _getaffinity(tid)
+            _set_by_us[tid] = now
             _tid_of[thread.global_num] = tid
         else:
             _setaffinity(tid, orig)
@@ -587,7 +588,6 @@ def _on_stop(event):
     for p in list(_active.values()):
         # The next resume is a command's.
         p.in_command = False
-    for p in list(_active.values()):
         if not p.thread.is_valid():
             p.end()
             continue

@@ -49,11 +49,12 @@ worker (void *arg)
     while (percpu_addv (counters, 1, rseq_test_cpu ()) != 0)
       __atomic_add_fetch (&aborts, 1, __ATOMIC_RELAXED);
   pthread_barrier_wait (&all_done);
+  if (pinned_cpu < 0)
+    return NULL;
   CPU_ZERO (&want);
-  if (pinned_cpu >= 0)
-    CPU_SET (pinned_cpu, &want);
-  if (pinned_cpu >= 0 && (sched_getaffinity (0, sizeof set, &set) != 0
-			  || !CPU_EQUAL (&set, &want)))
+  CPU_SET (pinned_cpu, &want);
+  if (sched_getaffinity (0, sizeof set, &set) != 0
+      || !CPU_EQUAL (&set, &want))
     __atomic_add_fetch (&moved, 1, __ATOMIC_RELAXED);
   return NULL;
 }
