@@ -285,15 +285,19 @@ LINE_STEP_COMMANDS = ("step", "next", "until", "advance", "finish")
 
 class PrepareResume(gdb.Command):
     """Get threads and guards ready for a command that resumes the inferior.
-Usage: maintenance rseq prepare-resume [line-step | dprintf | queue-signal |
-                                        detach | define]
+Usage: maintenance rseq prepare-resume [line-step | signal | dprintf |
+                                        queue-signal | detach | define]
 
-Run by the hooks gdb-rseq defines for continue, jump, step, next,
+Run by the hooks gdb-rseq defines for continue, jump, signal, step, next,
 until, advance and finish (hook-continue, hook-next, ...): threads
 stopped inside a critical section go to its abort handler, as the
 kernel would send them, and with \"line-step\" the guards for GDB's
 own stepping are armed (the selected thread is then left to the
 kernel: the abort handler has no line information).
+With \"signal\", run by hook-signal, a pass at a breakpoint inside the
+selected thread's section starts again from the abort handler, where
+the kernel delivers a signal to a thread inside a section (Python is not
+told which signal, if any, \"signal\" delivers).
 With \"dprintf\", run by hookpost-dprintf, the guards start following
 dprintfs, which GDB tells Python nothing about.  With \"queue-signal\",
 run by hookpost-queue-signal, the next instruction step delivers the
@@ -310,11 +314,18 @@ to be typed."""
 
     def invoke(self, arg, from_tty):
         arg = arg.strip()
+        if arg == "signal" and _load("stops").own_resume:
+            # The instruction steps' own resumes are "signal 0".
+            return
         try:
             gdb.selected_thread()
         except SystemError:
             # GDB 13, the process killed from outside: its threads are
             # gone, and the command reports that itself.
+            return
+        if arg == "signal":
+            _load("safepass").signal_resume(gdb.selected_thread())
+            _load("guards").before_command(line_step=False)
             return
         if arg == "dprintf":
             # GDB tells Python nothing about dprintfs.
@@ -347,9 +358,12 @@ def _hooks():
     hooks = {"hook-" + cmd: line + " line-step" for cmd in LINE_STEP_COMMANDS}
     # No line steps, but threads stopped inside sections need the same
     # care.  Registers cannot be written from the resume itself
-    # (safepass.py): a hook runs before it.  The instruction steps'
-    # own resumes are "signal 0", which no hook slows down.
+    # (safepass.py): a hook runs before it.
     hooks["hook-continue"] = hooks["hook-jump"] = line
+    # "signal" also delivers its signal at once, to a thread that may be
+    # in the middle of a pass at a breakpoint.  The instruction steps'
+    # own resumes are "signal 0": the hook returns at once for them.
+    hooks["hook-signal"] = line + " signal"
     hooks["hook-detach"] = line + " detach"
     # GDB tells Python nothing about dprintfs; a dprintf inside a
     # section needs the same guards as a breakpoint there.

@@ -48,7 +48,7 @@ these points, all of them outside any walk of the breakpoint list
   resuming command, before it inserts breakpoints and before it
   decides how to step threads over them, so guards made there take
   part in that resume.  This covers what runs no hook: MI's
-  ``-exec-continue``, ``run``, ``jump``, ``signal``.  (GDB also sends
+  ``-exec-continue``, ``run``, an inferior call.  (GDB also sends
   it in the middle of a command when it marks a thread the program
   just created running; the handlers here then find nothing to do
   unless the sections or the user's breakpoints changed since the
@@ -202,8 +202,8 @@ def _resume_ends():
 
 
 def _on_resume(event):
-    """A resume that ran no hook (MI's -exec-continue, "signal", an
-    inferior call, "run"): as the hooks do.  An instruction step's own
+    """A resume that ran no hook (MI's -exec-continue, an inferior
+    call, "run"): as the hooks do.  An instruction step's own
     resume stops the listening until the next prompt: its steps would
     each pay for the event."""
     if stops.own_resume:

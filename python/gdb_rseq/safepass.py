@@ -28,9 +28,9 @@ start from a ``Breakpoint.stop`` callback inside GDB's stepping loop.
 
 Also here: what a resume needs (``prepare_resume``): threads stopped
 inside sections go to their abort handlers, as the kernel should send
-them.  The hooks of ``continue``, ``jump`` and the line steps do it
-while every thread is stopped.  Resumes that run no hook (MI's
-``-exec-continue``, ``signal``) end the passes of ``inside`` mode from
+them.  The hooks of ``continue``, ``jump``, ``signal`` and the line
+steps do it while every thread is stopped.  Resumes that run no hook
+(MI's ``-exec-continue``) end the passes of ``inside`` mode from
 ``gdb.events.cont``, listened to only while a pass is open: the
 instruction steps' own resumes would otherwise each pay for an event.
 """
@@ -299,13 +299,15 @@ class SafePass:
                 _apply_affinities(self.inferior)
         return self
 
-    def end(self, restore_rseq_cs=False, resuming=False):
+    def end(self, restore_rseq_cs=False, resuming=False, quiet=False):
         """Give back everything; with RESTORE_RSEQ_CS re-arm the
         descriptor and send a thread stopped inside the section to its
-        abort handler, as the kernel would.  RESUMING: called while GDB
-        resumes the thread."""
+        abort handler, as the kernel would (QUIET: without saying so).
+        RESUMING: called while GDB resumes the thread.  Whether the
+        thread was sent there."""
+        sent = False
         if _active.pop(self.num, None) is None:
-            return
+            return sent
         if not _active:
             _release_others()
         # A resume being made (gdb.events.cont) has marked the thread
@@ -318,12 +320,13 @@ class SafePass:
                 if resuming:
                     _abort_resuming(self.thread, self.cs)
                 else:
-                    _abort_if_inside(self.thread, self.cs)
+                    sent = _abort_if_inside(self.thread, self.cs, quiet)
             except (gdb.error, gdb.MemoryError):
                 pass
         if self.cpu is not None and self.inferior.is_valid() \
                 and self.inferior.pid:
             _apply_affinities(self.inferior)
+        return sent
 
     def rearm(self):
         """The thread stopped in the middle of the pass: rseq_cs as the
@@ -350,7 +353,8 @@ def abort_inside(thread, cs):
 
 
 def _abort_if_inside(thread, cs, quiet=False):
-    """Move THREAD, stopped inside CS, to CS's abort handler.
+    """Move THREAD, stopped inside CS, to CS's abort handler; whether it
+    was inside.
 
     The kernel does this itself when a thread stopped in a section
     resumes with rseq_cs armed -- but not reliably after a ptrace stop on
@@ -363,6 +367,8 @@ def _abort_if_inside(thread, cs, quiet=False):
             if not quiet:
                 log.info("critical section %#x abandoned: thread %d sent "
                          "to its abort handler", cs.start, thread.num)
+            return True
+    return False
 
 
 def _abort_resuming(thread, cs):
@@ -571,6 +577,23 @@ def signal_queued(thread):
     step resumes through "continue", which delivers it."""
     if thread is not None:
         stops.deliver(stops.KernelStop(thread, "queued"))
+
+
+def signal_resume(thread):
+    """"signal" resumes THREAD with a signal delivered at once (which
+    one, the hook that calls this is not told).  A pass at a breakpoint
+    in THREAD's section ends as the kernel ends a section at a signal's
+    delivery: rseq_cs re-armed, the thread sent to the abort handler,
+    which is where the signal's handler then runs and returns to.  Left
+    going, the handler would run in the middle of the pass, and return
+    there after whatever it committed to the same per-CPU data.  After
+    "signal 0" too the pass starts again: the kernel may abort a section
+    at any instruction."""
+    p = _active.get(thread.global_num) if thread is not None else None
+    if p is None or p.origin != "breakpoint" or thread.is_running():
+        return
+    if p.end(restore_rseq_cs=True, quiet=True):
+        log.notice("critical section %#x restarted", p.cs.start)
 
 
 def _on_stop(event):
@@ -796,7 +819,7 @@ def _on_gdb_exiting(event):
 
 def _on_cont(event):
     """GDB is resuming the inferior, through whatever command or
-    frontend, hooked or not (MI's -exec-continue, "signal"): an
+    frontend, hooked or not (MI's -exec-continue): an
     ``inside``-mode pass ends, its rseq_cs re-armed and its thread sent
     to the abort handler.  The threads are marked running but do not
     execute yet.  The instruction steps' own resumes keep their
