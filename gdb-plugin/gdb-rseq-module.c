@@ -72,6 +72,8 @@ static PyMethodDef methods[] = {
 	  gdb_rseq_sched_getaffinity_doc },
 	{ "sched_setaffinity", gdb_rseq_py_sched_setaffinity, METH_VARARGS,
 	  gdb_rseq_sched_setaffinity_doc },
+	{ "sched_replaceaffinity", gdb_rseq_py_sched_replaceaffinity,
+	  METH_VARARGS, gdb_rseq_sched_replaceaffinity_doc },
 	{ "thread_pc", gdb_rseq_py_thread_pc, METH_VARARGS,
 	  gdb_rseq_thread_pc_doc },
 	{ "set_thread_pc", gdb_rseq_py_set_thread_pc, METH_VARARGS,

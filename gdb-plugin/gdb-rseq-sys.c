@@ -230,6 +230,111 @@ cpuset_alloc (struct cpuset *s, int ncpus)
 	return 0;
 }
 
+/* Thread TID's CPU set into S (freed by the caller on success).  */
+static int
+cpuset_get (long tid, struct cpuset *s)
+{
+	int ncpus = CPU_SETSIZE;
+
+	/* The kernel refuses a set smaller than its own nr_cpu_ids with
+	   EINVAL: grow until it fits.  */
+	for (;;) {
+		if (cpuset_alloc (s, ncpus) < 0)
+			return -1;
+		if (sched_getaffinity ((pid_t) tid, s->size, s->set) == 0)
+			return 0;
+		CPU_FREE (s->set);
+		if (errno != EINVAL || ncpus >= (1 << 20)) {
+			PyErr_SetFromErrno (PyExc_OSError);
+			return -1;
+		}
+		ncpus *= 2;
+	}
+}
+
+/* The CPU numbers of the iterable CPUS into S (freed by the caller on
+   success).  FN names the function in errors.  */
+static int
+cpuset_from_iterable (PyObject *cpus, struct cpuset *s, const char *fn)
+{
+	PyObject *it, *item, *list;
+	long max = -1;
+	Py_ssize_t i, n;
+
+	it = PyObject_GetIter (cpus);
+	if (it == NULL)
+		return -1;
+	list = PyList_New (0);
+	while (list != NULL && (item = PyIter_Next (it)) != NULL) {
+		long cpu = PyLong_AsLong (item);
+		int bad = (cpu == -1 && PyErr_Occurred ()) || PyList_Append (list, item) < 0;
+		Py_DECREF (item);
+		if (bad) {
+			Py_CLEAR (list);
+			break;
+		}
+		if (cpu < 0 || cpu >= (1L << 20)) {
+			PyErr_Format (PyExc_ValueError, "%s: CPU %ld out of range",
+				      fn, cpu);
+			Py_CLEAR (list);
+			break;
+		}
+		if (cpu > max)
+			max = cpu;
+	}
+	Py_DECREF (it);
+	if (list == NULL || PyErr_Occurred ()) {
+		Py_XDECREF (list);
+		return -1;
+	}
+	n = PyList_Size (list);
+	if (n == 0) {
+		Py_DECREF (list);
+		PyErr_Format (PyExc_ValueError, "%s: empty CPU set", fn);
+		return -1;
+	}
+	if (cpuset_alloc (s, (int) max + 1) < 0) {
+		Py_DECREF (list);
+		return -1;
+	}
+	for (i = 0; i < n; i++)
+		CPU_SET_S ((size_t) PyLong_AsLong (PyList_GetItem (list, i)),
+			   s->size, s->set);
+	Py_DECREF (list);
+	return 0;
+}
+
+static PyObject *
+cpuset_to_python (const struct cpuset *s)
+{
+	PyObject *res = PySet_New (NULL);
+
+	for (int cpu = 0; res != NULL && cpu < s->ncpus; cpu++) {
+		if (!CPU_ISSET_S (cpu, s->size, s->set))
+			continue;
+		PyObject *n = PyLong_FromLong (cpu);
+		if (n == NULL || PySet_Add (res, n) < 0) {
+			Py_XDECREF (n);
+			Py_CLEAR (res);
+		} else
+			Py_DECREF (n);
+	}
+	return res;
+}
+
+/* Whether A and B, possibly of different sizes, hold the same CPUs.  */
+static int
+cpuset_same (const struct cpuset *a, const struct cpuset *b)
+{
+	int ncpus = a->ncpus > b->ncpus ? a->ncpus : b->ncpus;
+
+	for (int cpu = 0; cpu < ncpus; cpu++)
+		if ((cpu < a->ncpus && CPU_ISSET_S (cpu, a->size, a->set))
+		    != (cpu < b->ncpus && CPU_ISSET_S (cpu, b->size, b->set)))
+			return 0;
+	return 1;
+}
+
 const char gdb_rseq_sched_getaffinity_doc[] =
 "sched_getaffinity(tid) -> set of CPU numbers thread TID may run on.";
 
@@ -237,37 +342,15 @@ PyObject *
 gdb_rseq_py_sched_getaffinity (PyObject *self, PyObject *args)
 {
 	struct cpuset s;
-	long tid;
-	int ncpus = CPU_SETSIZE;
 	PyObject *res;
+	long tid;
 
 	(void) self;
 	if (!PyArg_ParseTuple (args, "l:sched_getaffinity", &tid))
 		return NULL;
-	/* The kernel refuses a set smaller than its own nr_cpu_ids with
-	   EINVAL: grow until it fits.  */
-	for (;;) {
-		if (cpuset_alloc (&s, ncpus) < 0)
-			return NULL;
-		if (sched_getaffinity ((pid_t) tid, s.size, s.set) == 0)
-			break;
-		CPU_FREE (s.set);
-		if (errno != EINVAL || ncpus >= (1 << 20))
-			return PyErr_SetFromErrno (PyExc_OSError);
-		ncpus *= 2;
-	}
-	res = PySet_New (NULL);
-	for (int cpu = 0; res != NULL && cpu < s.ncpus; cpu++) {
-		if (!CPU_ISSET_S (cpu, s.size, s.set))
-			continue;
-		PyObject *n = PyLong_FromLong (cpu);
-		if (n == NULL || PySet_Add (res, n) < 0) {
-			Py_XDECREF (n);
-			Py_CLEAR (res);
-			break;
-		}
-		Py_DECREF (n);
-	}
+	if (cpuset_get (tid, &s) < 0)
+		return NULL;
+	res = cpuset_to_python (&s);
 	CPU_FREE (s.set);
 	return res;
 }
@@ -280,60 +363,57 @@ PyObject *
 gdb_rseq_py_sched_setaffinity (PyObject *self, PyObject *args)
 {
 	struct cpuset s;
-	PyObject *cpus, *it, *item, *list;
+	PyObject *cpus;
 	long tid;
-	long max = -1;
-	Py_ssize_t i, n;
 
 	(void) self;
 	if (!PyArg_ParseTuple (args, "lO:sched_setaffinity", &tid, &cpus))
 		return NULL;
-	it = PyObject_GetIter (cpus);
-	if (it == NULL)
+	if (cpuset_from_iterable (cpus, &s, "sched_setaffinity") < 0)
 		return NULL;
-	list = PyList_New (0);
-	while (list != NULL && (item = PyIter_Next (it)) != NULL) {
-		long cpu = PyLong_AsLong (item);
-		int bad = (cpu == -1 && PyErr_Occurred ()) || PyList_Append (list, item) < 0;
-		Py_DECREF (item);
-		if (bad) {
-			Py_CLEAR (list);
-			break;
-		}
-		if (cpu < 0 || cpu >= (1L << 20)) {
-			PyErr_Format (PyExc_ValueError,
-				      "sched_setaffinity: CPU %ld out of range",
-				      cpu);
-			Py_CLEAR (list);
-			break;
-		}
-		if (cpu > max)
-			max = cpu;
-	}
-	Py_DECREF (it);
-	if (list == NULL || PyErr_Occurred ()) {
-		Py_XDECREF (list);
-		return NULL;
-	}
-	n = PyList_Size (list);
-	if (n == 0) {
-		Py_DECREF (list);
-		PyErr_SetString (PyExc_ValueError,
-				 "sched_setaffinity: empty CPU set");
-		return NULL;
-	}
-	if (cpuset_alloc (&s, (int) max + 1) < 0) {
-		Py_DECREF (list);
-		return NULL;
-	}
-	for (i = 0; i < n; i++)
-		CPU_SET_S ((size_t) PyLong_AsLong (PyList_GetItem (list, i)),
-			   s.size, s.set);
-	Py_DECREF (list);
 	if (sched_setaffinity ((pid_t) tid, s.size, s.set) < 0) {
 		CPU_FREE (s.set);
 		return PyErr_SetFromErrno (PyExc_OSError);
 	}
 	CPU_FREE (s.set);
 	Py_RETURN_NONE;
+}
+
+const char gdb_rseq_sched_replaceaffinity_doc[] =
+"sched_replaceaffinity(tid, expected, cpus) -> set\n\n"
+"Let thread TID run only on the CPU numbers in CPUS if it may run on\n"
+"exactly those in EXPECTED now; return the set it had.  The program may\n"
+"move its threads itself, and a change it makes between a debugger's\n"
+"read and write is undone by the write: made back to back here, they\n"
+"leave it a window of two system calls, not of the Python in between.";
+
+PyObject *
+gdb_rseq_py_sched_replaceaffinity (PyObject *self, PyObject *args)
+{
+	struct cpuset want, expected, found;
+	PyObject *pexpected, *pcpus, *res = NULL;
+	long tid;
+
+	(void) self;
+	if (!PyArg_ParseTuple (args, "lOO:sched_replaceaffinity", &tid,
+			       &pexpected, &pcpus))
+		return NULL;
+	if (cpuset_from_iterable (pcpus, &want, "sched_replaceaffinity") < 0)
+		return NULL;
+	if (cpuset_from_iterable (pexpected, &expected,
+				  "sched_replaceaffinity") < 0)
+		goto free_want;
+	if (cpuset_get (tid, &found) < 0)
+		goto free_expected;
+	if (cpuset_same (&found, &expected)
+	    && sched_setaffinity ((pid_t) tid, want.size, want.set) < 0)
+		PyErr_SetFromErrno (PyExc_OSError);
+	else
+		res = cpuset_to_python (&found);
+	CPU_FREE (found.set);
+free_expected:
+	CPU_FREE (expected.set);
+free_want:
+	CPU_FREE (want.set);
+	return res;
 }

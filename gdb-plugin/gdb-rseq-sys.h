@@ -7,6 +7,7 @@
 PyObject *gdb_rseq_py_rseq_configuration (PyObject *self, PyObject *args);
 PyObject *gdb_rseq_py_sched_getaffinity (PyObject *self, PyObject *args);
 PyObject *gdb_rseq_py_sched_setaffinity (PyObject *self, PyObject *args);
+PyObject *gdb_rseq_py_sched_replaceaffinity (PyObject *self, PyObject *args);
 PyObject *gdb_rseq_py_thread_pc (PyObject *self, PyObject *args);
 PyObject *gdb_rseq_py_set_thread_pc (PyObject *self, PyObject *args);
 PyObject *gdb_rseq_py_thread_stop_signal (PyObject *self, PyObject *args);
@@ -14,6 +15,7 @@ PyObject *gdb_rseq_py_thread_stop_signal (PyObject *self, PyObject *args);
 extern const char gdb_rseq_rseq_configuration_doc[];
 extern const char gdb_rseq_sched_getaffinity_doc[];
 extern const char gdb_rseq_sched_setaffinity_doc[];
+extern const char gdb_rseq_sched_replaceaffinity_doc[];
 extern const char gdb_rseq_thread_pc_doc[];
 extern const char gdb_rseq_set_thread_pc_doc[];
 extern const char gdb_rseq_thread_stop_signal_doc[];

@@ -86,6 +86,22 @@ def _setaffinity(tid, cpus):
         os.sched_setaffinity(tid, set(cpus))
 
 
+def _replace_affinity(tid, expected, cpus):
+    """Give thread TID the CPUs CPUS if it still has EXPECTED; return the
+    set it had.  The program may move its threads itself, and does so
+    while passes begin and end: other threads run while
+    Breakpoint.stop() does.  A move it made between a read and a write
+    of ours would be undone by the write, and was, a few times in each
+    `make soak`: both are made in one native call."""
+    native = _native()
+    if native and hasattr(native, "sched_replaceaffinity"):
+        return set(native.sched_replaceaffinity(tid, expected, cpus))
+    found = _getaffinity(tid)
+    if found == set(expected):
+        _setaffinity(tid, cpus)
+    return found
+
+
 def _spare_cpus(busy):
     """CPUs, other than BUSY ones, for a thread the program pinned to a
     busy one.  Holding it with scheduler-locking is not enough: GDB
@@ -112,24 +128,32 @@ def _apply_affinities(inferior):
         if not thread.is_valid():
             continue
         tid = thread.ptid[1]
+        if tid not in _original and tid not in pinned and not busy:
+            continue
         try:
-            if tid not in _original:
-                if tid not in pinned and not busy:
-                    continue
-                _original[tid] = _getaffinity(tid)
+            current = _getaffinity(tid)
+            if tid not in _original \
+                    or current != _set_by_us.get(tid, current):
+                # Not ours: the program's choice.
+                _original[tid] = current
+            for _ in range(3):
+                orig = _original[tid]
+                if tid in pinned:
+                    want = {pinned[tid]}
+                else:
+                    want = orig - busy or _spare_cpus(busy) or orig
+                if want == current:
+                    break
+                found = _replace_affinity(tid, current, want)
+                if found == current:
+                    break
+                # The program moved the thread just now.
+                current = _original[tid] = found
             else:
-                current = _getaffinity(tid)
-                if current != _set_by_us.get(tid, current):
-                    _original[tid] = current
-            orig = _original[tid]
-            if tid in pinned:
-                want = {pinned[tid]}
-            else:
-                want = orig - busy or _spare_cpus(busy) or orig
-                if want != orig:
-                    _moved.setdefault(frozenset(want), set()).add(
-                        frozenset(orig))
-            _setaffinity(tid, want)
+                continue
+            if want != orig and tid not in pinned:
+                _moved.setdefault(frozenset(want), set()).add(
+                    frozenset(orig))
             _set_by_us[tid] = want
             _tid_of[thread.global_num] = tid
         except OSError:
@@ -174,7 +198,7 @@ def _on_new_thread(event):
             _set_by_us[tid] = now
             _tid_of[thread.global_num] = tid
         else:
-            _setaffinity(tid, orig)
+            _replace_affinity(tid, now, orig)
     except OSError:
         # Gone already.
         return
@@ -205,8 +229,9 @@ def _give_back(threads_now=()):
             pairs[then] = thread.ptid[1]
     for then, now in pairs.items():
         try:
-            if _getaffinity(now) == _set_by_us.get(then):
-                _setaffinity(now, _original[then])
+            ours = _set_by_us.get(then)
+            if ours is not None and ours != _original[then]:
+                _replace_affinity(now, ours, _original[then])
         except OSError:
             # Gone with the process.
             continue
@@ -216,11 +241,13 @@ def _give_back(threads_now=()):
     _forget_moves()
 
 
-# In all-stop mode every thread is stopped whenever GDB looks at one, and
-# scheduler-locking decides which ones the next resume lets go.  Setting
-# it from Breakpoint.stop() takes effect at GDB's next internal resume,
-# so the other threads stay stopped exactly for the pass; in non-stop
-# mode they run on and only their affinity keeps them off the CPU.
+# In all-stop mode scheduler-locking decides which threads the next
+# resume lets go.  Setting it from Breakpoint.stop() takes effect at
+# GDB's next internal resume, and holds the other threads from there to
+# the pass's end -- but not while stop() itself runs: a native Linux
+# target runs non-stop underneath, and the other threads may still be
+# running then (measured on GDB 13.1).  In non-stop mode they run on
+# and only their affinity keeps them off the CPU.
 _saved_locking = None
 
 
@@ -415,8 +442,8 @@ class CommandPin:
         tid = thread.ptid[1]
         try:
             mask = _getaffinity(tid)
-            if cpu in mask and len(mask) > 1:
-                _setaffinity(tid, {cpu})
+            if cpu in mask and len(mask) > 1 \
+                    and _replace_affinity(tid, mask, {cpu}) == mask:
                 self.tid, self.mask, self.cpu = tid, mask, cpu
         except OSError:
             pass
@@ -426,8 +453,7 @@ class CommandPin:
             return
         try:
             # Unless the program moved the thread itself meanwhile.
-            if _getaffinity(self.tid) == {self.cpu}:
-                _setaffinity(self.tid, self.mask)
+            _replace_affinity(self.tid, {self.cpu}, self.mask)
         except OSError:
             # The thread exited meanwhile.
             pass
