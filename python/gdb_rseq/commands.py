@@ -362,8 +362,7 @@ def _hooks():
     hooks["hook-continue"] = hooks["hook-jump"] = line
     # "signal" also delivers its signal at once, to a thread that may be
     # in the middle of a pass at a breakpoint.  The instruction steps'
-    # own resumes are "signal 0": the hook returns at once for them,
-    # and is an abbreviation once _define_hooks made it one.
+    # own resumes are "signal 0": the hook returns at once for them.
     hooks["hook-signal"] = line + " signal"
     hooks["hook-detach"] = line + " detach"
     # GDB tells Python nothing about dprintfs; a dprintf inside a
