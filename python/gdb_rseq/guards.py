@@ -669,10 +669,11 @@ def _check_inside_breakpoints(event=None):
     if event is not None and _checked_generation == generation:
         return
     _checked_generation = generation
-    # A breakpoint on a section's first instruction stops the thread
-    # before it did anything there: the restart that follows costs
-    # nothing, and the user sees the thread's rseq_cs armed, as the
-    # program left it.  Only one further in gets a pass.
+    # The first instruction counts: the kernel aborts a thread that
+    # resumes from there too, and its abort handler usually retries,
+    # back to the same breakpoint.  Without a pass, a breakpoint there
+    # that does not stop, or a "continue" from one that does, never
+    # got the thread past it.
     # Where no pass can keep the other threads off a thread's CPU (one
     # CPU for all), none is made, and no entry is guarded: a thread
     # refused a pass would be stepped over the guard in place and
@@ -683,13 +684,13 @@ def _check_inside_breakpoints(event=None):
     any_inside = False
     for bp in gdb.breakpoints():
         for addr, cs in _inside_locations(bp):
-            if addr != cs.start and isolate:
+            if isolate:
                 inside[cs.start] = cs
             any_inside = True
     if _dprintfs:
         for addr in _dprintf_addresses():
             cs = registry.lookup(addr)
-            if cs is not None and addr != cs.start and isolate:
+            if cs is not None and isolate:
                 inside[cs.start] = cs
             any_inside = any_inside or cs is not None
     guards.inside = inside

@@ -887,9 +887,8 @@ def _follow_resumes():
 
 
 def _still_held(cs):
-    """Whether CS still holds an enabled location of a user breakpoint
-    past its first instruction: what gives a breakpoint pass its exit
-    guards (guards.py).  Dprintfs are invisible to Python: while one
+    """Whether CS still holds an enabled location of a user breakpoint:
+    what gives a breakpoint pass its exit guards (guards.py).  Dprintfs are invisible to Python: while one
     may exist, every such section counts as held."""
     guards = sys.modules.get(__package__ + ".guards")
     if guards is None:
@@ -897,8 +896,8 @@ def _still_held(cs):
     if guards._dprintfs:
         return True
     for bp in gdb.breakpoints():
-        for addr, c in guards._inside_locations(bp):
-            if c.start == cs.start and addr != c.start:
+        for _, c in guards._inside_locations(bp):
+            if c.start == cs.start:
                 return True
     return False
 
