@@ -18,7 +18,9 @@
 #             continue out of the section;
 #   bp-false  continue (or "signal SIGUSR1", or "queue-signal SIGUSR1"
 #             and continue) past a breakpoint inside the section whose
-#             condition is false for every thread;
+#             condition is false for every thread (the breakpoints
+#             of both are on the add or on the section's first
+#             instruction);
 #   inside    stepi through the section with "set rseq step-mode inside".
 #
 # The program's other threads contend for the same per-CPU counters
@@ -442,10 +444,12 @@ class Soak:
         if hits > 1:
             self.merged_hits += 1
 
-    def continue_to_after(self, thread, worker, before, resume="continue"):
+    def continue_to_after(self, thread, worker, before, inside_ip,
+                          resume="continue"):
         """Resume until THREAD is at the line after its section, with
-        one more add than BEFORE.  A breakpoint that stops inside is
-        continued from, each stop there being one restart."""
+        one more add than BEFORE.  A breakpoint that stops inside (at
+        INSIDE_IP) is continued from, each stop there being one
+        restart."""
         run("break %s:%d thread %d" % (self.source, self.after_line,
                                          thread.num))
         for _ in range(MAX_RETRIES):
@@ -453,7 +457,7 @@ class Soak:
             resume = "continue"
             if gdb.selected_thread() == thread and line() == self.after_line:
                 break
-            if not (gdb.selected_thread() == thread and pc() == self.add_ip):
+            if not (gdb.selected_thread() == thread and pc() == inside_ip):
                 raise SoakFailure("stopped in thread %d at %#x"
                                   % (gdb.selected_thread().num, pc()))
             self.restarts += 1
@@ -471,20 +475,28 @@ class Soak:
         self.stop_at(thread, "%s:%d" % (self.source, self.cs_line))
         self.quiet(worker)
         before = self.adds(worker)
-        run("break *%d if $_thread == %d" % (self.add_ip, thread.num))
+        ip = self.inside_ip()
+        run("break *%d if $_thread == %d" % (ip, thread.num))
         run("continue")
-        if gdb.selected_thread() != thread or pc() != self.add_ip:
+        if gdb.selected_thread() != thread or pc() != ip:
             raise SoakFailure("the breakpoint inside (true for thread %d)"
                               " stopped thread %d at %#x"
                               % (thread.num, gdb.selected_thread().num,
                                  pc()))
-        self.continue_to_after(thread, worker, before)
+        self.continue_to_after(thread, worker, before, ip)
+
+    def inside_ip(self):
+        """Where a crossing's breakpoint inside goes: the add, or the
+        section's first instruction, which the kernel aborts a thread
+        resuming from as well."""
+        return self.rng.choice((self.add_ip, self.start_ip))
 
     def cross_bp_false(self, thread, worker):
         self.stop_at(thread, "%s:%d" % (self.source, self.cs_line))
         self.quiet(worker)
         before = self.adds(worker)
-        run("break *%d if soak_never" % self.add_ip)
+        ip = self.inside_ip()
+        run("break *%d if soak_never" % ip)
         # GDB's own signals, sent while the thread is outside the section.
         resume = self.rng.choice(("continue", "continue", "signal SIGUSR1",
                                   "queue-signal SIGUSR1"))
@@ -493,7 +505,7 @@ class Soak:
         if resume.startswith("queue-signal"):
             run(resume)
             resume = "continue"
-        self.continue_to_after(thread, worker, before, resume)
+        self.continue_to_after(thread, worker, before, ip, resume)
 
     def cross_inside(self, thread, worker):
         self.stop_at(thread, "*%d" % self.arm_ip)

@@ -66,6 +66,7 @@ import sys
 
 import gdb
 
+from . import arch as archs
 from . import compat
 from . import log
 from . import registry
@@ -312,22 +313,43 @@ _WATCHPOINTS = (gdb.BP_WATCHPOINT, gdb.BP_HARDWARE_WATCHPOINT,
 
 
 def _watchpoints():
-    """(software, any): whether an enabled user watchpoint is a software
-    one, and whether there is any.  GDB's own and the extension's
-    (number <= 0: the instruction step's $pc watchpoint) are left out."""
+    """(software, inside, any): whether an enabled user watchpoint is a
+    software one; whether one is a hardware watchpoint that can report
+    an access inside a section (see _check_inside_breakpoints); and
+    whether there is any.  GDB's own and the extension's (number <= 0:
+    the instruction step's $pc watchpoint) are left out."""
     # With "set can-use-hw-watchpoints 0" given after a hardware
     # watchpoint was set, GDB downgrades it to software when it next
     # inserts breakpoints, inside the resume and with no event.
     types = (gdb.BP_WATCHPOINT,)
     if not gdb.parameter("can-use-hw-watchpoints"):
         types = (gdb.BP_WATCHPOINT, gdb.BP_HARDWARE_WATCHPOINT)
-    software = found = False
+    software = inside = found = False
     for bp in gdb.breakpoints():
         if (bp.is_valid() and bp.number > 0 and bp.enabled
                 and bp.type in _WATCHPOINTS):
             found = True
-            software = software or bp.type in types
-    return software, found
+            if bp.type in types:
+                software = True
+            else:
+                inside = inside or _reports_inside(bp)
+    return software, inside, found
+
+
+def _reports_inside(bp):
+    """Whether hardware watchpoint BP can stop a thread inside a section:
+    a read (access) watchpoint reports the load that the section makes
+    before committing; a write watchpoint, where it reports the store
+    itself rather than the instruction after it, the committing store.
+    On x86 a write is reported past the store: one that commits a
+    section is outside it."""
+    if bp.type != gdb.BP_HARDWARE_WATCHPOINT:
+        return True
+    try:
+        name = gdb.selected_inferior().architecture().name()
+    except (gdb.error, AttributeError):
+        return True
+    return not archs.describe(name).watch_after_access
 
 
 class _Guards:
@@ -346,6 +368,9 @@ class _Guards:
         self.inside = {}
         # The user's breakpoints changed since the last sync().
         self.dirty = False
+        # Whether an enabled hardware watchpoint may stop a thread
+        # inside a section (_watchpoints).
+        self.watch_inside = False
         # Whether an enabled user watchpoint exists: "set
         # can-use-hw-watchpoints 0" turns it into a software one at the
         # next resume, without an event.
@@ -490,7 +515,8 @@ class _Guards:
         sends no event), a resume (gdb.events.cont) and the prompt."""
         if self.dirty or recheck or _dprintfs:
             self.dirty = False
-            self.for_watchpoints, self.watchpoints = _watchpoints()
+            (self.for_watchpoints, self.watch_inside,
+             self.watchpoints) = _watchpoints()
             _no_displaced.guarded_by_watchpoints(self.for_watchpoints)
             _check_inside_breakpoints()
         if self.for_watchpoints or self.inside:
@@ -653,6 +679,12 @@ def _warn_inside(bp):
                     "its thread pinned to its CPU and the other "
                     "threads kept off it",
                     bp.number, addr, cs.start, cs.post_commit)
+    if (bp.is_valid() and bp.number > 0 and bp.type in _WATCHPOINTS[1:]
+            and _reports_inside(bp) and registry.sections()):
+        log.warning("watchpoint %d can stop a thread inside an rseq "
+                    "critical section: while it is enabled, each pass "
+                    "through one runs with its thread pinned to its CPU "
+                    "and the other threads kept off it", bp.number)
 
 
 _checked_generation = None
@@ -679,9 +711,17 @@ def _check_inside_breakpoints(event=None):
     # refused a pass would be stepped over the guard in place and
     # aborted by the kernel there at every arrival, never reaching the
     # breakpoint.
+    # A hardware watchpoint that reports accesses inside sections stops
+    # there as a breakpoint would, at whatever section touches what it
+    # watches: with one, every section is guarded so.
     isolate = _can_isolate()
     inside = {}
     any_inside = False
+    if guards.watch_inside:
+        sections = registry.sections()
+        if isolate:
+            inside = {cs.start: cs for cs in sections}
+        any_inside = bool(sections)
     for bp in gdb.breakpoints():
         for addr, cs in _inside_locations(bp):
             if isolate:

@@ -33,16 +33,22 @@ class Arch:
     when unknown.  ``successors``: the next-PC rules, a function
     (PC, ASM, LENGTH) -> predict.Successors of one instruction from GDB's
     disassembly, for the selected thread about to run it; None when there
-    are none."""
+    are none.  ``watch_after_access``: whether a hardware watchpoint
+    reports a write with the PC past the writing instruction (x86's debug
+    registers), so that a section's committing store is seen from
+    outside the section; elsewhere the watchpoint reports the store
+    itself, inside, and GDB steps it over there."""
 
-    __slots__ = ("name", "signature", "thread_pointer", "successors")
+    __slots__ = ("name", "signature", "thread_pointer", "successors",
+                 "watch_after_access")
 
     def __init__(self, name, signature=None, thread_pointer=None,
-                 successors=None):
+                 successors=None, watch_after_access=False):
         self.name = name
         self.signature = signature
         self.thread_pointer = thread_pointer
         self.successors = successors
+        self.watch_after_access = watch_after_access
 
     def __repr__(self):
         return "Arch(%r)" % self.name

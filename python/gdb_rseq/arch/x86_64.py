@@ -29,12 +29,12 @@ _COND = r"^(?:j(?!mp)[a-z]+|loop[a-z]*)$"
 
 def describe(name):
     if "x86-64" in name:
-        return Arch(name, SIGNATURE, "$fs_base", _rules(8))
+        return Arch(name, SIGNATURE, "$fs_base", _rules(8), True)
     if "x64-32" in name:
         # x32 pointers are 4 bytes; a return address is pushed as 8, its
         # high half zero in a 4 GiB address space, and read as 4 below.
-        return Arch(name, SIGNATURE, "$fs_base", _rules(4))
-    return Arch(name, SIGNATURE, "$gs_base", _rules(4))
+        return Arch(name, SIGNATURE, "$fs_base", _rules(4), True)
+    return Arch(name, SIGNATURE, "$gs_base", _rules(4), True)
 
 
 def _read_pointer(inferior, addr, size):
