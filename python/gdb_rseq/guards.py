@@ -565,12 +565,19 @@ def _on_before_prompt():
         guards.command_done()
     guards.sync()
     # A pass at a breakpoint whose section holds none any more (the
-    # user deleted it, its thread stopped there) has no exit guard left
-    # to end it: it ends as the kernel would end it, with a restart.
+    # user deleted it, or it was a tbreak, its thread stopped there) has
+    # no exit guard left to end it: it ends as the kernel would end it,
+    # with a restart.  The selected thread's restart waits for its next
+    # resume, as after an "advance" there (an inside-mode pass): the
+    # user sees the thread where it stopped.
+    selected = gdb.selected_thread()
     for p in safepass.passes():
         if (p.origin == "breakpoint" and p.cs.start not in guards.inside
                 and p.thread.is_valid() and not p.thread.is_running()):
-            p.end(restore_rseq_cs=True)
+            if p.thread == selected and safepass.stopped_inside(p):
+                p.origin = "inside"
+            else:
+                p.end(restore_rseq_cs=True)
 
 
 _following = {"cont": False, "before_prompt": False}

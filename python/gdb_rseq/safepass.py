@@ -544,6 +544,15 @@ def end_all(restore_rseq_cs=False, keep=None):
             p.end(restore_rseq_cs)
 
 
+def stopped_inside(p):
+    """Whether pass P's thread is stopped inside its section."""
+    try:
+        return (p.thread.is_valid() and not p.thread.is_running()
+                and p.cs.contains(_pc_of(p.thread)))
+    except gdb.error:
+        return False
+
+
 def end_command_passes(stepped=None):
     """A line step (or a continue with software watchpoints) is over.
     Its passes end, their rseq_cs re-armed -- but one whose thread, the
@@ -558,14 +567,7 @@ def end_command_passes(stepped=None):
     for p in list(_active.values()):
         if p.origin != "guard":
             continue
-        try:
-            stopped_inside = (p.num == stepped
-                              and p.thread.is_valid()
-                              and not p.thread.is_running()
-                              and p.cs.contains(_pc_of(p.thread)))
-        except gdb.error:
-            stopped_inside = False
-        if stopped_inside:
+        if p.num == stepped and stopped_inside(p):
             p.origin = "inside"
             p.in_command = False
         else:
