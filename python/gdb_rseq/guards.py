@@ -202,15 +202,26 @@ def _resume_ends():
     _follow_resume_end(False)
 
 
+# Whether a resuming hook prepared the command under way
+# (before_command), until its stop.
+_prepared = False
+
+
 def _on_resume(event):
     """A resume that ran no hook (MI's -exec-continue, an inferior
     call, "run"): as the hooks do.  An instruction step's own
-    resume stops the listening until the next prompt: its steps would
-    each pay for the event."""
+    resume stops the listening until the next prompt, or the end of its
+    command: its steps would each pay for the event."""
+    global _prepared
     if stops.own_resume:
         _follow_resumes(False)
         return
     _resume_begins()
+    if not _prepared:
+        # Once: GDB also sends this event in the middle of a command,
+        # when it marks a thread the program just created running.
+        _prepared = True
+        safepass.restart_resuming()
 
 
 _follow_resumes = stops.Listener(gdb.events.cont, _on_resume).want
@@ -218,8 +229,12 @@ _follow_resume_end = stops.Listener(gdb.events.before_prompt,
                                     _resume_ends).want
 
 
-def _on_prompt_resumes():
-    # Back to listening for resumes that run no hook.
+def resumes_unprepared():
+    """Back to listening for resumes that run no hook: at the prompt,
+    at a stop, and at the end of an instruction step (MI shows no
+    prompt)."""
+    global _prepared
+    _prepared = False
     _follow_resumes(True)
 
 
@@ -611,9 +626,11 @@ def before_command(line_step=True):
     unwind information) would lose, so that thread is left to the
     kernel, which aborts it on resume.  Done here, before GDB reads the
     frame the command starts from."""
+    global _prepared
     if stops.own_resume:
         # The instruction-step commands resume through "continue".
         return
+    _prepared = True
     _resume_begins()
     guards.sync(recheck=True)
     # The step watchpoint exists once an instruction step loaded the
@@ -640,7 +657,7 @@ def _on_stop(event):
     _check_inside_breakpoints(event)
     if not gdb.parameter("non-stop"):
         _resume_ends()
-    _follow_resumes(True)
+    resumes_unprepared()
 
 
 def _on_exited(event):
@@ -827,7 +844,7 @@ def breakpoint_deleted(bp):
 # Its stops are none of a line step's.
 stops.connect(_on_stop, at_own_resume=False)
 gdb.events.exited.connect(_on_exited)
-gdb.events.before_prompt.connect(_on_prompt_resumes)
+gdb.events.before_prompt.connect(resumes_unprepared)
 _follow_resumes(True)
 # Breakpoints set before this module was loaded (before gdb-rseq was).
 if any(bp.number > 0 for bp in gdb.breakpoints()):

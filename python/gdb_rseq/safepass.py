@@ -406,17 +406,20 @@ def _abort_resuming(thread, cs):
     crashes), so the PC is written with ptrace, on a native target.
     Elsewhere the thread is left to the kernel, which aborts a pass
     that resumes with rseq_cs armed after a ptrace stop on some
-    kernels and GDBs only (6.18 with GDB 13 and 16, not 18)."""
+    kernels and GDBs only (6.18 with GDB 13 and 16, not 18).  Whether
+    the thread was sent there."""
     if not target.is_native(thread.inferior):
-        return
+        return False
     try:
         import _gdb_rseq
         tid = thread.ptid[1]
         pc = _gdb_rseq.thread_pc(tid)
         if pc is not None and cs.contains(pc):
             _gdb_rseq.set_thread_pc(tid, cs.abort)
+            return True
     except (ImportError, AttributeError, OSError):
         pass
+    return False
 
 
 class CommandPin:
@@ -789,6 +792,38 @@ def prepare_resume(skip=()):
                              "%d", cs.start, thread.num)
         except (gdb.error, gdb.MemoryError):
             continue
+
+
+def restart_resuming():
+    """prepare_resume for a resume that ran no hook (MI's
+    -exec-continue), from inside it (gdb.events.cont): all-stop has
+    marked every thread running, but none executes yet.  The PCs are
+    written with ptrace (_abort_resuming), on a native target; elsewhere
+    the kernel's own restart is left to do it."""
+    if _infcall is not None or gdb.parameter("non-stop"):
+        return
+    inferior = gdb.selected_inferior()
+    native = _native()
+    if not inferior.pid or native is None or not target.is_native(inferior):
+        return
+    selected = gdb.selected_thread()
+    for thread in inferior.threads():
+        if not thread.is_valid() or thread.global_num in _active:
+            continue
+        try:
+            pc = native.thread_pc(thread.ptid[1])
+            cs = registry.lookup(pc) if pc is not None else None
+            if (cs is None or not threads.read_rseq_cs(thread)
+                    or not _abort_resuming(thread, cs)):
+                continue
+        except (OSError, gdb.error, gdb.MemoryError):
+            # A thread that exited, or runs (non-stop).
+            continue
+        if thread == selected:
+            log.notice("critical section %#x restarted", cs.start)
+        else:
+            log.info("critical section %#x restarted in thread %d",
+                     cs.start, thread.num)
 
 
 # An inferior call made while a thread is stopped inside a section runs

@@ -14,6 +14,7 @@ stepi.  Loaded by the first step, not at GDB's start-up.
 """
 
 import bisect
+import sys
 
 import gdb
 
@@ -482,6 +483,11 @@ def instruction_step(arg, over_calls, from_tty=False):
         nativerun.command_done(pid)
         if pin is not None:
             pin.release()
+        # Its resumes stopped guards.py's listening to resumes; MI shows
+        # no prompt to start it again.
+        guards = sys.modules.get(__package__ + ".guards")
+        if guards is not None:
+            guards.resumes_unprepared()
     if out is not None:
         _report(out, start, tid, from_tty)
 
