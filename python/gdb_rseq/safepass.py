@@ -902,8 +902,10 @@ def _on_cont(event):
     resumed = getattr(event, "inferior_thread", None)
     if not stops.own_resume:
         for p in list(_active.values()):
-            if (p.origin != "breakpoint" and not p.in_command
-                    and (resumed is None or p.thread == resumed)):
+            if p.in_command or (resumed is not None
+                                and p.thread != resumed):
+                continue
+            if p.origin != "breakpoint" or _left(p):
                 p.end(restore_rseq_cs=True, resuming=True)
     # The passes that go on, cleared again (SafePass.rearm).
     for p in list(_active.values()):
@@ -913,6 +915,22 @@ def _on_cont(event):
             except (gdb.error, gdb.MemoryError):
                 pass
     _follow_resumes()
+
+
+def _left(p):
+    """Whether breakpoint pass P's thread, about to resume, was taken
+    out of its section while stopped ("return", "jump" or a PC written
+    elsewhere).  No exit of the section would end the pass then: it
+    would keep the thread pinned and the others off its CPU, and refuse
+    them passes of their own, until the thread's next stop."""
+    native = _native()
+    if native is None or not target.is_native(p.inferior):
+        return False
+    try:
+        pc = native.thread_pc(p.thread.ptid[1])
+    except OSError:
+        return False
+    return pc is not None and not p.cs.contains(pc)
 
 
 def _follow_resumes():
