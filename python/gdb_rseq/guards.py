@@ -278,6 +278,43 @@ class _EntryGuard(gdb.Breakpoint):
         return False
 
 
+class _AbortGuard(gdb.Breakpoint):
+    """At an abort handler, while a hardware watchpoint may stop threads
+    inside sections: a thread that got here had its pass aborted, maybe
+    by such a stop, after which it would come back to the same stop at
+    each retry.  The sections that abort here are guarded as sections
+    holding a breakpoint from then on, while the watchpoint lasts.
+
+    The guards are made from a posted event: not from here, in the
+    middle of GDB's walk of the stop's breakpoints, and not at the next
+    resume, which a watchpoint whose condition is false never lets
+    come.  GDB runs the event while it waits for the inferior, and
+    inserts the new guards in the running program.  Aborts are rare
+    without a debugger (a preemption in a few instructions), so
+    watchpoints that touch no section's data cost next to nothing."""
+
+    def __init__(self, address, sections):
+        super().__init__("*%#x" % address, internal=True)
+        self.silent = True
+        self.sections = sections
+
+    def stop(self):
+        learned = guards.watch_learned
+        new = [cs for cs in self.sections if cs.start not in learned]
+        if new and guards.watch_inside:
+            for cs in new:
+                learned[cs.start] = cs
+            gdb.post_event(_learned)
+        return False
+
+
+def _learned():
+    """Guard the sections an abort guard learned about (a posted
+    event)."""
+    if guards.watch_inside and gdb.selected_inferior().pid:
+        guards.learn()
+
+
 class _ExitGuard(gdb.Breakpoint):
     def __init__(self, address):
         super().__init__("*%#x" % address, internal=True)
@@ -384,8 +421,12 @@ class _Guards:
         # The user's breakpoints changed since the last sync().
         self.dirty = False
         # Whether an enabled hardware watchpoint may stop a thread
-        # inside a section (_watchpoints).
+        # inside a section (_watchpoints); then start -> section, for
+        # the sections where a thread aborted meanwhile (_AbortGuard),
+        # and the registry generation they are of.
         self.watch_inside = False
+        self.watch_learned = {}
+        self.watch_generation = None
         # Whether an enabled user watchpoint exists: "set
         # can-use-hw-watchpoints 0" turns it into a software one at the
         # next resume, without an event.
@@ -412,12 +453,39 @@ class _Guards:
             exits |= cs.exit_addresses()
         for addr in sorted(exits):
             self.bps.append(_ExitGuard(addr))
+        if self.watch_inside:
+            aborts = {}
+            for cs in registry.sections():
+                if cs.start not in self.watch_learned:
+                    aborts.setdefault(cs.abort, []).append(cs)
+            for addr in sorted(aborts):
+                self.bps.append(_AbortGuard(addr, aborts[addr]))
+        self.key = self._key()
+
+    def learn(self):
+        """Guard the sections _AbortGuard learned about, added to the
+        guards there are: rebuilt, they would be gone for a moment from
+        under the passes of the threads running meanwhile."""
+        new = [cs for start, cs in self.watch_learned.items()
+               if start not in self.inside]
+        if not new or not _can_isolate():
+            return
+        have = {bp.location for bp in self.bps if bp.is_valid()}
+        for cs in new:
+            self.inside[cs.start] = cs
+            if "*%#x" % cs.start not in have:
+                self.bps.append(_EntryGuard(cs))
+            for addr in sorted(cs.exit_addresses()):
+                if "*%#x" % addr not in have:
+                    self.bps.append(_ExitGuard(addr))
+                    have.add("*%#x" % addr)
+        _no_displaced.want("breakpoint inside", True)
         self.key = self._key()
 
     def _key(self):
         return (registry.current_generation(),
                 self.for_watchpoints or (self.for_command and self.scope),
-                tuple(sorted(self.inside)))
+                tuple(sorted(self.inside)), self.watch_inside)
 
     def _delete(self):
         for bp in self.bps:
@@ -427,7 +495,8 @@ class _Guards:
         self.key = None
 
     def _update(self):
-        want = self.for_command or self.for_watchpoints or self.inside
+        want = (self.for_command or self.for_watchpoints or self.inside
+                or self.watch_inside)
         if want:
             if self.key != self._key() or any(
                     not bp.is_valid() for bp in self.bps):
@@ -534,7 +603,7 @@ class _Guards:
              self.watchpoints) = _watchpoints()
             _no_displaced.guarded_by_watchpoints(self.for_watchpoints)
             _check_inside_breakpoints()
-        if self.for_watchpoints or self.inside:
+        if self.for_watchpoints or self.inside or self.watch_inside:
             # Also rebuilt when the sections moved (a library came, the
             # program was started again).  Without a process the
             # addresses are not known yet: the resume that starts one
@@ -707,8 +776,9 @@ def _warn_inside(bp):
             and _reports_inside(bp) and registry.sections()):
         log.warning("watchpoint %d can stop a thread inside an rseq "
                     "critical section: while it is enabled, each pass "
-                    "through one runs with its thread pinned to its CPU "
-                    "and the other threads kept off it", bp.number)
+                    "through a section that aborted once runs with its "
+                    "thread pinned to its CPU and the other threads kept "
+                    "off it", bp.number)
 
 
 _checked_generation = None
@@ -737,15 +807,18 @@ def _check_inside_breakpoints(event=None):
     # breakpoint.
     # A hardware watchpoint that reports accesses inside sections stops
     # there as a breakpoint would, at whatever section touches what it
-    # watches: with one, every section is guarded so.
+    # watches: the sections found aborting meanwhile are guarded so
+    # (_AbortGuard).
     isolate = _can_isolate()
     inside = {}
     any_inside = False
-    if guards.watch_inside:
-        sections = registry.sections()
+    if not guards.watch_inside or guards.watch_generation != generation:
+        guards.watch_learned = {}
+        guards.watch_generation = generation
+    if guards.watch_learned:
         if isolate:
-            inside = {cs.start: cs for cs in sections}
-        any_inside = bool(sections)
+            inside.update(guards.watch_learned)
+        any_inside = True
     for bp in gdb.breakpoints():
         for addr, cs in _inside_locations(bp):
             if isolate:

@@ -945,12 +945,13 @@ def _still_held(cs):
     """Whether CS still holds an enabled location of a user breakpoint:
     what gives a breakpoint pass its exit guards (guards.py).  Dprintfs
     are invisible to Python: while one may exist, every such section
-    counts as held, as every section does while a hardware watchpoint
-    may stop a thread inside one."""
+    counts as held.  So does one guarded for a hardware watchpoint that
+    may stop a thread inside it."""
     guards = sys.modules.get(__package__ + ".guards")
     if guards is None:
         return False
-    if guards._dprintfs or guards.guards.watch_inside:
+    if guards._dprintfs or (guards.guards.watch_inside
+                            and cs.start in guards.guards.watch_learned):
         return True
     for bp in gdb.breakpoints():
         for _, c in guards._inside_locations(bp):
