@@ -229,6 +229,13 @@ _follow_resume_end = stops.Listener(gdb.events.before_prompt,
                                     _resume_ends).want
 
 
+def resumes_own():
+    """An instruction step begins: its resumes are its own, and the
+    listening stops before the first rather than at it (the event would
+    cost the step as much as the listening's Python call)."""
+    _follow_resumes(False)
+
+
 def resumes_unprepared():
     """Back to listening for resumes that run no hook: at the prompt,
     at a stop, and at the end of an instruction step (MI shows no

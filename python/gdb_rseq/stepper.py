@@ -464,6 +464,9 @@ def instruction_step(arg, over_calls, from_tty=False):
     # to another CPU, and code that read its CPU number before a section
     # then takes the abort path.  Keep it where it is for the command.
     pin = safepass.CommandPin(thread) if count > 1 else None
+    guards = sys.modules.get(__package__ + ".guards")
+    if guards is not None:
+        guards.resumes_own()
     try:
         while remaining > 0:
             # The last step alone, so that, like GDB, the printing can
@@ -483,9 +486,7 @@ def instruction_step(arg, over_calls, from_tty=False):
         nativerun.command_done(pid)
         if pin is not None:
             pin.release()
-        # Its resumes stopped guards.py's listening to resumes; MI shows
-        # no prompt to start it again.
-        guards = sys.modules.get(__package__ + ".guards")
+        # MI shows no prompt to start guards.py's listening again.
         if guards is not None:
             guards.resumes_unprepared()
     if out is not None:
