@@ -39,7 +39,9 @@ watchpoint is still the last breakpoint after its creation event
 (watch_command_1), and GDB 13 crashes when breakpoints go while
 ``delete`` or ``disable`` walks the list.  ``gdb.post_event`` is no
 way out either: a posted callback may run in the middle of a
-synchronous command.  The guards follow the change at the next of
+synchronous command.  (The guards that a hardware watchpoint's aborts
+call for are added from one for that very reason: _AbortGuard.)  The
+guards follow the change at the next of
 these points, all of them outside any walk of the breakpoint list
 (checked on GDB 13.1, 16.3 and 18.1):
 
@@ -367,8 +369,9 @@ def _command_scope():
     return tuple(sorted(set(ranges)))
 
 
-_WATCHPOINTS = (gdb.BP_WATCHPOINT, gdb.BP_HARDWARE_WATCHPOINT,
-                gdb.BP_READ_WATCHPOINT, gdb.BP_ACCESS_WATCHPOINT)
+_HARDWARE_WATCHPOINTS = (gdb.BP_HARDWARE_WATCHPOINT, gdb.BP_READ_WATCHPOINT,
+                         gdb.BP_ACCESS_WATCHPOINT)
+_WATCHPOINTS = (gdb.BP_WATCHPOINT,) + _HARDWARE_WATCHPOINTS
 
 
 def _watchpoints():
@@ -779,7 +782,7 @@ def _warn_inside(bp):
                     "its thread pinned to its CPU and the other "
                     "threads kept off it",
                     bp.number, addr, cs.start, cs.post_commit)
-    if (bp.is_valid() and bp.number > 0 and bp.type in _WATCHPOINTS[1:]
+    if (bp.is_valid() and bp.number > 0 and bp.type in _HARDWARE_WATCHPOINTS
             and _reports_inside(bp) and registry.sections()):
         log.warning("watchpoint %d can stop a thread inside an rseq "
                     "critical section: while it is enabled, each pass "
