@@ -398,7 +398,19 @@ def _abort_if_inside(thread, cs, quiet=False):
     return False
 
 
-def _abort_resuming(thread, cs):
+def _native_pc(thread):
+    """THREAD's PC read with ptrace, on a native target; None elsewhere,
+    or when it cannot be read (the thread exited, or runs)."""
+    native = _native()
+    if native is None or not target.is_native(thread.inferior):
+        return None
+    try:
+        return native.thread_pc(thread.ptid[1])
+    except (AttributeError, OSError):
+        return None
+
+
+def _abort_resuming(thread, cs, pc=None):
     """_abort_if_inside from inside a resume (gdb.events.cont).  A
     register written through GDB there would free the register cache
     its resume is still using (value_assign notifies target_changed,
@@ -406,20 +418,18 @@ def _abort_resuming(thread, cs):
     crashes), so the PC is written with ptrace, on a native target.
     Elsewhere the thread is left to the kernel, which aborts a pass
     that resumes with rseq_cs armed after a ptrace stop on some
-    kernels and GDBs only (6.18 with GDB 13 and 16, not 18).  Whether
-    the thread was sent there."""
-    if not target.is_native(thread.inferior):
+    kernels and GDBs only (6.18 with GDB 13 and 16, not 18).  PC: the
+    thread's, when the caller read it.  Whether the thread was sent
+    there."""
+    if pc is None:
+        pc = _native_pc(thread)
+    if pc is None or not cs.contains(pc):
         return False
     try:
-        import _gdb_rseq
-        tid = thread.ptid[1]
-        pc = _gdb_rseq.thread_pc(tid)
-        if pc is not None and cs.contains(pc):
-            _gdb_rseq.set_thread_pc(tid, cs.abort)
-            return True
-    except (ImportError, AttributeError, OSError):
-        pass
-    return False
+        _native().set_thread_pc(thread.ptid[1], cs.abort)
+    except (AttributeError, OSError):
+        return False
+    return True
 
 
 class CommandPin:
@@ -803,21 +813,19 @@ def restart_resuming():
     if _infcall is not None or gdb.parameter("non-stop"):
         return
     inferior = gdb.selected_inferior()
-    native = _native()
-    if not inferior.pid or native is None or not target.is_native(inferior):
+    if not inferior.pid or not target.is_native(inferior):
         return
     selected = gdb.selected_thread()
     for thread in inferior.threads():
         if not thread.is_valid() or thread.global_num in _active:
             continue
+        pc = _native_pc(thread)
+        cs = registry.lookup(pc) if pc is not None else None
         try:
-            pc = native.thread_pc(thread.ptid[1])
-            cs = registry.lookup(pc) if pc is not None else None
             if (cs is None or not threads.read_rseq_cs(thread)
-                    or not _abort_resuming(thread, cs)):
+                    or not _abort_resuming(thread, cs, pc)):
                 continue
-        except (OSError, gdb.error, gdb.MemoryError):
-            # A thread that exited, or runs (non-stop).
+        except (gdb.error, gdb.MemoryError):
             continue
         if thread == selected:
             log.notice("critical section %#x restarted", cs.start)
@@ -923,13 +931,7 @@ def _left(p):
     elsewhere).  No exit of the section would end the pass then: it
     would keep the thread pinned and the others off its CPU, and refuse
     them passes of their own, until the thread's next stop."""
-    native = _native()
-    if native is None or not target.is_native(p.inferior):
-        return False
-    try:
-        pc = native.thread_pc(p.thread.ptid[1])
-    except OSError:
-        return False
+    pc = _native_pc(p.thread)
     return pc is not None and not p.cs.contains(pc)
 
 
