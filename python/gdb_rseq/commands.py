@@ -379,7 +379,9 @@ _HOOKS = _hooks()
 # hook-signal's line as an abbreviation ("alias -a"), which GDB finds
 # among the first of its commands (compat.abbreviation): the lookup of
 # the full line was half of what the hook cost each instruction step,
-# 15,000 of 30,000 instructions (callgrind, GDB 13.1).
+# 15,000 of 30,000 instructions (callgrind, GDB 13.1).  Made here, not
+# by compat.abbreviation, so that GDB's start-up loads no module but
+# this one (gdb.rseq/lazy-load.exp).
 _SIGNAL_ABBREVIATION = "_gdb_rseq_prepare_resume_signal"
 
 
