@@ -9,7 +9,10 @@
 #   3. a program doing 10M percpu_addv under "gdb -batch -ex run": with /
 #      without the extension (target: at most 1.02);
 #   4. "next" over a line holding a critical section against "next" over
-#      the same work without one (target: at most 3).
+#      the same work without one (target: at most 3);
+#   5. "finish" out of a loop of about 100,000 critical sections: a
+#      command that runs freely but runs no hook, so it gets the line
+#      steps' guards until its first crossing: extension / stock.
 #
 # Each figure is the median of several runs.  Environment (set by
 # bench/Makefile.am): top_builddir, top_srcdir; GDB (default gdb), CC
@@ -257,6 +260,11 @@ def next_from(line, n=30):
 print("next_plain %.9f" % next_from($plain_line))
 if "gdb_rseq" in sys.modules:
     print("next_cs %.9f" % next_from($cs_line))
+
+# 5. finish out of the loop, from a stop in it: the rest of its crossings
+#    run natively in both GDBs.
+gdb.execute("delete")
+print("finish_loop %.9f" % timed("finish"))
 EOF
 cat > "$tmp/crossing.py" <<EOF
 import time
@@ -412,6 +420,8 @@ l_ext=$(median < "$tmp/load.txt")
 np_ext=$(get "$tmp/ext.txt" next_plain)
 nc_ext=$(get "$tmp/ext.txt" next_cs)
 np_stock=$(get "$tmp/stock.txt" next_plain)
+f_ext=$(get "$tmp/ext.txt" finish_loop)
+f_stock=$(get "$tmp/stock.txt" finish_loop)
 
 echo "step-bench: medians of $RUNS runs, $PROC_RUNS rounds for whole processes (GDB: $GDB)"
 # Per run: each run of the extension is paired with the stock run made
@@ -458,3 +468,6 @@ printf '  %-52s %s / %s = %s (target <= 3)\n' \
 printf '  %-52s %s / %s = %s (stock GDB livelocks on the other)\n' \
   "next over the line without a section, ext / stock:" \
   "$(us "$np_ext")" "$(us "$np_stock")" "$(ratio "$np_ext" "$np_stock")"
+printf '  %-52s %s / %s = %s\n' \
+  "finish out of a loop of sections, ext / stock:" \
+  "$(ms "$f_ext")" "$(ms "$f_stock")" "$(ratio "$f_ext" "$f_stock")"

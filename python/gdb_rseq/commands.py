@@ -278,22 +278,18 @@ natively to its return, whatever critical sections it executes."""
         _load("stepper").instruction_step(arg, True, from_tty)
 
 
-# The commands GDB steps internally, single-stepping through whatever
-# critical sections a line holds: guards.py keeps them moving.
-LINE_STEP_COMMANDS = ("step", "next", "until", "advance", "finish")
-
-
 class PrepareResume(gdb.Command):
-    """Get threads and guards ready for a command that resumes the inferior.
-Usage: maintenance rseq prepare-resume [line-step | signal | dprintf |
-                                        queue-signal | detach | define]
+    """Get threads ready for a command that runs the inferior freely.
+Usage: maintenance rseq prepare-resume [signal | dprintf | queue-signal |
+                                        detach | define]
 
-Run by the hooks gdb-rseq defines for continue, jump, signal, step, next,
-until, advance and finish (hook-continue, hook-next, ...): threads
-stopped inside a critical section go to its abort handler, as the
-kernel would send them, and with \"line-step\" the guards for GDB's
-own stepping are armed (the selected thread is then left to the
-kernel: the abort handler has no line information).
+Run by the hooks gdb-rseq defines for continue and jump (hook-continue,
+hook-jump): threads stopped inside a critical section go to its abort
+handler, as the kernel would send them, and the resume arms no guards
+for GDB's line steps.  Nothing depends on these hooks: without them (a
+command of MI's, a hook of your own that leaves this line out), the
+resume restarts those threads itself and arms the guards, which go
+again once the selected thread crosses a section running freely.
 With \"signal\", run by hook-signal, a pass at a breakpoint inside the
 selected thread's section starts again from the abort handler, where
 the kernel delivers a signal to a thread inside a section (Python is not
@@ -305,7 +301,8 @@ signal queued, as stock GDB's does.  With \"detach\", run
 by hook-detach, every pass ends and every affinity is given back: the
 process runs on without GDB.  With \"define\", run by
 hookpost-define: a hook of your own for one of these commands replaces
-gdb-rseq's, and gdb-rseq then puts its line first in yours.  Not meant
+gdb-rseq's, and gdb-rseq then puts its line first in yours.  \"line-step\",
+which earlier versions' hooks of the line steps ran, does nothing.  Not meant
 to be typed."""
 
     def __init__(self):
@@ -355,11 +352,13 @@ def _on_inferior_call(event):
 def _hooks():
     """Hook name -> the line gdb-rseq's hook runs."""
     line = "maintenance rseq prepare-resume"
-    hooks = {"hook-" + cmd: line + " line-step" for cmd in LINE_STEP_COMMANDS}
-    # No line steps, but threads stopped inside sections need the same
-    # care.  Registers cannot be written from the resume itself
-    # (safepass.py): a hook runs before it.
-    hooks["hook-continue"] = hooks["hook-jump"] = line
+    # No hook is needed for protection: every resume that no hook
+    # prepared arms the line steps' guards and restarts the threads
+    # inside sections (guards.py).  These commands run the program
+    # freely; their hooks save that resume the guards' cost, and send
+    # the threads inside to their abort handlers with GDB's registers,
+    # on any target.
+    hooks = {"hook-continue": line, "hook-jump": line}
     # "signal" also delivers its signal at once, to a thread that may be
     # in the middle of a pass at a breakpoint.  The instruction steps'
     # own resumes are "signal 0": the hook returns at once for them.
@@ -533,3 +532,15 @@ gdb.events.breakpoint_created.connect(_on_breakpoint_created)
 gdb.events.breakpoint_modified.connect(_on_breakpoint_modified)
 gdb.events.breakpoint_deleted.connect(_on_breakpoint_deleted)
 gdb.events.exited.connect(_on_exited)
+
+
+def _on_first_stop(event):
+    # The program stopped (a Ctrl-C, an attach, "starti", no breakpoint
+    # of the user's yet): whatever resumes it next may be a line step,
+    # and guards.py prepares every resume from now on.  A run to its end
+    # loads nothing.
+    gdb.events.stop.disconnect(_on_first_stop)
+    _load("guards")
+
+
+gdb.events.stop.connect(_on_first_stop)

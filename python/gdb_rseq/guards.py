@@ -16,17 +16,20 @@ inside its stepping loop -- makes the stepped thread's pass safe to
 single-step (safepass.py: rseq_cs cleared, thread pinned, the other
 threads held) when it enters, and gives everything back when it leaves.
 It always answers "do not stop", so the command's semantics are GDB's.
-Other threads reaching a guard are stepped over it in place and keep
-the kernel's protection.
 
-Guards for a line step are armed by pre-hooks of those commands
-(``hook-next`` and so on, running ``maintenance rseq prepare-resume``:
-commands.py defines them and loads this module at their first run) and
-disarmed at the command's final stop.  The pre-hooks, and that of
-``continue``, also send threads stopped inside a section to its abort
-handler.  A user's own hook for one of these commands replaces
-gdb-rseq's (GDB keeps one per command) and should run that maintenance
-command.
+No hook arms them.  Python is not told which command resumes, so every
+resume that no hook prepared arms them, from GDB's resume event
+(_on_resume): a line step however it was asked for, and also MI's
+-exec-continue, "finish", "advance".  The kernel's siginfo at a guard
+tells a thread single-stepped there from one that ran there freely.
+The stepped thread running freely into a guard in a frame the command
+started from shows a command that runs freely there: the guards it
+alone needed are disabled until the command stops (_Guards.ran_freely).
+Another thread running freely into one is aborted by that stop, as by
+any preemption, and the guard is disabled for it to run on; the
+stepped thread, aborted in such a section, enables it again
+(_RearmGuard).  The hooks of continue, jump and signal (commands.py)
+say those run freely: they arm nothing.
 
 Guards for software watchpoints are there whenever the inferior resumes
 while an enabled one exists, and only then: a plain ``continue`` runs
@@ -74,6 +77,7 @@ from . import log
 from . import registry
 from . import safepass
 from . import stops
+from . import target
 
 class _NoDisplaced:
     """Displaced stepping off while any reason for it holds.
@@ -210,10 +214,16 @@ _prepared = False
 
 
 def _on_resume(event):
-    """A resume that ran no hook (MI's -exec-continue, an inferior
-    call, "run"): as the hooks do.  An instruction step's own
-    resume stops the listening until the next prompt, or the end of its
-    command: its steps would each pay for the event."""
+    """A command resumes the inferior, and no hook said that it runs the
+    program freely: a line step, whichever way it was asked for (the
+    CLI, MI's -exec-next, a breakpoint's command list, a "define"d
+    command, gdb.execute), or a resume that ran no hook (MI's
+    -exec-continue, "run").  Python is not told which: the guards are
+    armed for the selected thread as for a line step, and go at its
+    first crossing that shows it running freely (_EntryGuard.stop).
+    An instruction step's own resume stops the listening until the
+    next prompt, or the end of its command: its steps would each pay
+    for the event."""
     global _prepared
     if stops.own_resume:
         _follow_resumes(False)
@@ -223,6 +233,20 @@ def _on_resume(event):
         # Once: GDB also sends this event in the middle of a command,
         # when it marks a thread the program just created running.
         _prepared = True
+        # An inferior call is no line step; and its thread's frames
+        # are the called function's.
+        # Not while "run" starts the program: GDB has no thread for it
+        # yet, and would assert reading its frame.
+        if (gdb.selected_thread() is not None and _has_sections()
+                and not safepass.in_inferior_call()):
+            # Before the restarts: GDB took the command's frame from
+            # where the thread stopped.
+            guards.arm_for_command()
+        engine = sys.modules.get(__package__ + ".nativerun")
+        if engine is not None:
+            # A script's instruction step just before (no prompt
+            # between) left the step watchpoint enabled.
+            engine.disarm()
         safepass.restart_resuming()
 
 
@@ -248,15 +272,29 @@ def resumes_unprepared():
 
 
 class _EntryGuard(gdb.Breakpoint):
-    def __init__(self, cs):
+    """SCOPE_ONLY: there for the command's thread only (not for a
+    breakpoint inside the section, nor for software watchpoints)."""
+
+    def __init__(self, cs, scope_only=False):
         super().__init__("*%#x" % cs.start, internal=True)
         self.silent = True
         self.cs = cs
+        self.scope_only = scope_only
 
     def stop(self):
         thread = gdb.selected_thread()
         origin = guards.owner(thread, self.cs) if thread is not None \
             else None
+        free = self.scope_only and origin != "breakpoint" and _ran_here()
+        if free and origin is None:
+            # Another thread, running freely: this stop inside its
+            # section has it aborted, once; the guard goes, and it runs
+            # on under the kernel's protection.
+            guards.ran_freely(thread, self)
+            return False
+        if origin == "guard" and self.scope_only:
+            # Its exits may have gone with threads that ran past them.
+            guards.rearm(self.cs)
         if origin == "breakpoint":
             # A new pass.  One of this thread's that is still there left
             # its section unseen (a jump, a call from GDB) and the
@@ -284,6 +322,11 @@ class _EntryGuard(gdb.Breakpoint):
             except (gdb.error, gdb.MemoryError) as e:
                 log.warning("cannot make critical section %#x safe to "
                             "step: %s", self.cs.start, e)
+        if free:
+            # The command's own thread ran here freely: its pass spares
+            # it the abort that this stop would cost it, and the guard
+            # goes.
+            guards.ran_freely(thread, self)
         return False
 
 
@@ -317,6 +360,24 @@ class _AbortGuard(gdb.Breakpoint):
         return False
 
 
+# The si_code of a hardware single-step's SIGTRAP (TRAP_TRACE), on
+# every architecture gdb-rseq supports; a breakpoint's is TRAP_BRKPT
+# (arm64) or SI_KERNEL (x86's int3).
+_TRAP_TRACE = 2
+
+
+def _ran_here():
+    """Whether the thread stopping at a guard ran there freely, rather
+    than being single-stepped there by GDB: the kernel's siginfo tells,
+    as GDB's own stop reasons do (linux-nat.c).  Where it cannot be
+    read (a replay), as if single-stepped: a pass then runs where none
+    was needed, which costs time and nothing else."""
+    try:
+        return int(gdb.parse_and_eval("$_siginfo.si_code")) != _TRAP_TRACE
+    except (gdb.error, RuntimeError):
+        return False
+
+
 def _learned():
     """Guard the sections an abort guard learned about (a posted
     event)."""
@@ -325,14 +386,45 @@ def _learned():
 
 
 class _ExitGuard(gdb.Breakpoint):
-    def __init__(self, address):
+    def __init__(self, address, scope_only=False):
         super().__init__("*%#x" % address, internal=True)
         self.silent = True
+        self.address = address
+        self.scope_only = scope_only
 
     def stop(self):
         thread = gdb.selected_thread()
-        if thread is not None:
-            safepass.end(thread)
+        if thread is None:
+            return False
+        if (self.scope_only and safepass.active(thread) is None
+                and not guards.exit_in_use(self.address)):
+            # A thread with no pass ran here: nobody needs this exit
+            # until a pass through its section begins (rearm).
+            self.enabled = False
+            return False
+        safepass.end(thread)
+        return False
+
+
+class _RearmGuard(gdb.Breakpoint):
+    """At the abort handler of sections the command's guards cover:
+    the command's thread got here from one of them, aborted.  Another
+    thread that ran freely past one of these sections took its guards
+    away (_EntryGuard.stop); if the command's thread was being stepped
+    there, it is back in a moment, and finds them again."""
+
+    def __init__(self, address, sections):
+        super().__init__("*%#x" % address, internal=True)
+        self.silent = True
+        self.sections = sections
+
+    def stop(self):
+        thread = gdb.selected_thread()
+        if (thread is None or not guards.for_command or guards.scope_free
+                or thread.global_num != guards.thread_num):
+            return False
+        for cs in self.sections:
+            guards.rearm(cs)
         return False
 
 
@@ -341,21 +433,25 @@ _SCOPE_FRAMES = 16
 
 
 def _command_scope():
-    """The address ranges a line step may single-step through: the
-    functions of the frames on the stack (GDB steps over calls natively,
-    steps back into callers, and runs to a callee's first line before
-    stopping).  None when a frame has no debug information: then every
-    section is guarded."""
+    """(ranges, frames): the address ranges a line step may single-step
+    through -- the functions of the frames on the stack (GDB steps over
+    calls natively, steps back into callers, and runs to a callee's
+    first line before stopping), None when a frame has no debug
+    information, and then every section is guarded -- and those frames,
+    inlined calls left out."""
     ranges = []
     try:
         frame = gdb.newest_frame()
     except gdb.error:
-        return None
+        return None, ()
+    frames = []
     while frame is not None and len(ranges) < _SCOPE_FRAMES:
+        if frame.type() != gdb.INLINE_FRAME:
+            frames.append(frame)
         try:
             block = frame.block()
         except RuntimeError:
-            return None
+            return None, tuple(frames)
         # Up through inlined functions to the function GDB compiled.
         while (block.superblock is not None
                and not block.superblock.is_static
@@ -366,7 +462,15 @@ def _command_scope():
             frame = frame.older()
         except gdb.error:
             break
-    return tuple(sorted(set(ranges)))
+    return tuple(sorted(set(ranges))), tuple(frames)
+
+
+def _outer_frame():
+    """The selected thread's newest frame that is no inlined call's."""
+    frame = gdb.newest_frame()
+    while frame.type() == gdb.INLINE_FRAME:
+        frame = frame.older()
+    return frame
 
 
 _HARDWARE_WATCHPOINTS = (gdb.BP_HARDWARE_WATCHPOINT, gdb.BP_READ_WATCHPOINT,
@@ -444,6 +548,13 @@ class _Guards:
         self.pin = None
         self.thread_num = None
         self.scope = None
+        # The frames on the stepped thread's stack when the guards were
+        # armed; whether it ran freely in one since (ran_freely).
+        self.frames = ()
+        self.scope_free = False
+        # start -> entry guard, address -> exit guard.
+        self.entries = {}
+        self.exits = {}
 
     def _sections(self):
         if self.for_watchpoints or (self.for_command and self.scope is None):
@@ -457,12 +568,23 @@ class _Guards:
 
     def _build(self):
         self._delete()
-        exits = set()
+        # Those the command's thread alone needs.
+        scope_only = {}
+        exits = {}
         for cs in self._sections():
-            self.bps.append(_EntryGuard(cs))
-            exits |= cs.exit_addresses()
+            only = (self.for_command and not self.for_watchpoints
+                    and cs.start not in self.inside)
+            if only:
+                scope_only.setdefault(cs.abort, []).append(cs)
+            guard = self.entries[cs.start] = _EntryGuard(cs, only)
+            self.bps.append(guard)
+            for addr in cs.exit_addresses():
+                exits[addr] = exits.get(addr, True) and only
         for addr in sorted(exits):
-            self.bps.append(_ExitGuard(addr))
+            guard = self.exits[addr] = _ExitGuard(addr, exits[addr])
+            self.bps.append(guard)
+        for addr in sorted(scope_only):
+            self.bps.append(_RearmGuard(addr, scope_only[addr]))
         if self.watch_inside:
             aborts = {}
             for cs in registry.sections():
@@ -480,15 +602,21 @@ class _Guards:
                if start not in self.inside]
         if not new or not _can_isolate():
             return
-        have = {bp.location for bp in self.bps if bp.is_valid()}
         for cs in new:
             self.inside[cs.start] = cs
-            if "*%#x" % cs.start not in have:
-                self.bps.append(_EntryGuard(cs))
+            guard = self.entries.get(cs.start)
+            if guard is None or not guard.is_valid():
+                guard = self.entries[cs.start] = _EntryGuard(cs)
+                self.bps.append(guard)
+            guard.scope_only = False
+            guard.enabled = True
             for addr in sorted(cs.exit_addresses()):
-                if "*%#x" % addr not in have:
-                    self.bps.append(_ExitGuard(addr))
-                    have.add("*%#x" % addr)
+                guard = self.exits.get(addr)
+                if guard is None or not guard.is_valid():
+                    guard = self.exits[addr] = _ExitGuard(addr)
+                    self.bps.append(guard)
+                guard.scope_only = False
+                guard.enabled = True
         _no_displaced.want("breakpoint inside", True)
         self.key = self._key()
 
@@ -502,6 +630,8 @@ class _Guards:
             if bp.is_valid():
                 bp.delete()
         self.bps = []
+        self.entries = {}
+        self.exits = {}
         self.key = None
 
     def _update(self):
@@ -524,11 +654,10 @@ class _Guards:
 
         During a line step only the stepped thread's passes are made
         safe, but at sections holding a user breakpoint.  Another thread
-        that runs meanwhile and reaches a guard is stepped over it in
-        place (displaced stepping is off for the command), still at the
-        section's first instruction with rseq_cs armed: the kernel
-        aborts or protects that pass as usual.  Holding the other
-        threads for its pass would hold the stepped one.  With software
+        that runs meanwhile and reaches a guard keeps rseq_cs armed: the
+        kernel aborts that pass, and the guard goes for it to run on
+        (_EntryGuard.stop).  Holding the other threads for its pass
+        would hold the stepped one.  With software
         watchpoints every thread's passes are made safe, and a thread
         refused one is sent to the abort handler (_EntryGuard.stop).
 
@@ -571,8 +700,13 @@ class _Guards:
         thread = gdb.selected_thread()
         self.for_command = True
         self.thread_num = thread.global_num if thread else None
-        self.scope = _command_scope()
+        self.scope, self.frames = _command_scope()
+        self.scope_free = False
         self._update()
+        for bp in self.bps:
+            # Kept from an earlier command, where threads ran past them.
+            if bp.is_valid() and not bp.enabled:
+                bp.enabled = True
         # Ended by the command's stop, or at the prompt if it fails first.
         _follow_events()
         if not self.bps:
@@ -593,6 +727,58 @@ class _Guards:
         if self.for_command:
             self.for_command = False
             self._update()
+
+    def ran_freely(self, thread, guard):
+        """THREAD reached GUARD, one only the command's thread needs,
+        running freely rather than single-stepped.  The guard goes, in
+        GDB's stop: the thread then runs on through the section under
+        the kernel's protection, not stepped over the guard.  Where it
+        is the command's thread, in one of the frames the guards were
+        armed for, the command is no line step there (a continue, a
+        finish, until LOCATION): every guard only it needed goes, and
+        its pin, until the command stops.  A line step runs freely only
+        in the functions it steps over, newer frames.  (GDB's manual
+        asks stop methods to leave breakpoints alone; disabling one is
+        safe there on GDB 13.1, 16.3 and 18.1, where deleting it is
+        not, and a remote target in all-stop takes requests only
+        there.)"""
+        guard.enabled = False
+        if thread is None or thread.global_num != self.thread_num:
+            return
+        try:
+            if _outer_frame() not in self.frames:
+                return
+        except gdb.error:
+            return
+        log.info("thread %d runs freely: the line step's guards are off "
+                 "until it stops", thread.num)
+        self.scope_free = True
+        for bp in self.bps:
+            if (getattr(bp, "scope_only", False) and bp.is_valid()
+                    and not (isinstance(bp, _ExitGuard)
+                             and self.exit_in_use(bp.address))):
+                bp.enabled = False
+        for bp in self.bps:
+            if isinstance(bp, _RearmGuard) and bp.is_valid():
+                bp.enabled = False
+        if self.pin is not None:
+            self.pin.release()
+            self.pin = None
+
+    def rearm(self, cs):
+        """CS's guards back, for a pass of the command's thread."""
+        guard = self.entries.get(cs.start)
+        if guard is not None and guard.is_valid() and not guard.enabled:
+            guard.enabled = True
+        for addr in cs.exit_addresses():
+            guard = self.exits.get(addr)
+            if guard is not None and guard.is_valid() and not guard.enabled:
+                guard.enabled = True
+
+    def exit_in_use(self, address):
+        """Whether an open pass may leave its section at ADDRESS."""
+        return any(address in p.cs.exit_addresses()
+                   for p in safepass.passes())
 
     def changed(self):
         """A user breakpoint was created, modified or deleted.  Called
@@ -696,17 +882,15 @@ def _follow_events():
                 events.disconnect(handler)
 
 
-def before_command(line_step=True):
-    """Run by the hook-X pre-hooks, while every thread is still stopped.
-
-    Threads stopped inside a section are sent to the abort handler by
-    the resume (safepass.prepare_resume); a line step or "finish" works
-    from the selected thread's frame, which the abort handler (no
-    unwind information) would lose, so that thread is left to the
-    kernel, which aborts it on resume.  Done here, before GDB reads the
-    frame the command starts from."""
+def before_command(line_step=False):
+    """Run by the hooks of commands that run the program freely
+    (continue, jump, signal), while every thread is still stopped: the
+    threads stopped inside a section go to its abort handler now
+    (safepass.prepare_resume), with GDB's registers, on any target, and
+    the resume (_on_resume) arms no guards.  LINE_STEP, from a hook
+    written for an earlier gdb-rseq: nothing, the resume does it all."""
     global _prepared
-    if stops.own_resume:
+    if stops.own_resume or line_step:
         # The instruction-step commands resume through "continue".
         return
     _prepared = True
@@ -718,11 +902,7 @@ def before_command(line_step=True):
     if engine is not None:
         engine.disarm()
     if gdb.selected_inferior().pid:
-        thread = gdb.selected_thread()
-        safepass.prepare_resume(
-            skip=(thread.global_num,) if line_step and thread else ())
-    if line_step:
-        guards.arm_for_command()
+        safepass.prepare_resume()
 
 
 def _on_stop(event):

@@ -843,6 +843,10 @@ def restart_resuming():
 _infcall = None
 
 
+def in_inferior_call():
+    return _infcall is not None
+
+
 def inferior_call(event):
     """From commands.py, for gdb.events.inferior_call."""
     global _infcall
