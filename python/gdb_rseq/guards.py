@@ -77,7 +77,6 @@ from . import log
 from . import registry
 from . import safepass
 from . import stops
-from . import target
 
 class _NoDisplaced:
     """Displaced stepping off while any reason for it holds.
@@ -233,14 +232,12 @@ def _on_resume(event):
         # Once: GDB also sends this event in the middle of a command,
         # when it marks a thread the program just created running.
         _prepared = True
-        # An inferior call is no line step; and its thread's frames
-        # are the called function's.
-        # Not while "run" starts the program: GDB has no thread for it
-        # yet, and would assert reading its frame.
+        # Not for "run" starting the program (GDB has no thread for it
+        # yet, and asserts if asked for its frame), nor for an inferior
+        # call, which is no line step.  Before the restarts: GDB took
+        # the command's frame from where the thread stopped.
         if (gdb.selected_thread() is not None and _has_sections()
                 and not safepass.in_inferior_call()):
-            # Before the restarts: GDB took the command's frame from
-            # where the thread stopped.
             guards.arm_for_command()
         engine = sys.modules.get(__package__ + ".nativerun")
         if engine is not None:
@@ -738,10 +735,11 @@ class _Guards:
         finish, until LOCATION): every guard only it needed goes, and
         its pin, until the command stops.  A line step runs freely only
         in the functions it steps over, newer frames.  (GDB's manual
-        asks stop methods to leave breakpoints alone; disabling one is
-        safe there on GDB 13.1, 16.3 and 18.1, where deleting it is
-        not, and a remote target in all-stop takes requests only
-        there.)"""
+        asks stop methods to leave breakpoints alone.  Disabling one
+        there works on GDB 13.1, 16.3 and 18.1; deleting one would free
+        what GDB's walk of the stop's breakpoints still points to; and
+        a remote target in all-stop takes requests only while
+        stopped.)"""
         guard.enabled = False
         if thread is None or thread.global_num != self.thread_num:
             return
@@ -754,12 +752,14 @@ class _Guards:
                  "until it stops", thread.num)
         self.scope_free = True
         for bp in self.bps:
-            if (getattr(bp, "scope_only", False) and bp.is_valid()
-                    and not (isinstance(bp, _ExitGuard)
-                             and self.exit_in_use(bp.address))):
-                bp.enabled = False
-        for bp in self.bps:
-            if isinstance(bp, _RearmGuard) and bp.is_valid():
+            if not bp.is_valid():
+                continue
+            if isinstance(bp, _ExitGuard):
+                off = bp.scope_only and not self.exit_in_use(bp.address)
+            else:
+                off = isinstance(bp, _RearmGuard) or getattr(
+                    bp, "scope_only", False)
+            if off:
                 bp.enabled = False
         if self.pin is not None:
             self.pin.release()

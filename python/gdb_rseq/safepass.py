@@ -767,15 +767,13 @@ def _on_clear_objfiles(event):
         _follow_resumes()
 
 
-def prepare_resume(skip=()):
+def prepare_resume():
     """What the kernel does when a thread stopped inside a section
-    resumes, done before a line step resumes the inferior, while every
-    thread is stopped: ``inside``-mode passes end, their rseq_cs
-    re-armed, and threads inside a section with rseq_cs armed go to its
-    abort handler.  Passes made at a user breakpoint's section run on to
-    its exits.  SKIP: global thread numbers to leave to the kernel (the
-    thread the line step starts from: the abort handler has no line
-    information).
+    resumes, done by the hooks of continue, jump and signal before they
+    resume the inferior, while every thread is stopped: ``inside``-mode
+    passes end, their rseq_cs re-armed, and threads inside a section
+    with rseq_cs armed go to its abort handler.  Passes made at a user
+    breakpoint's section run on to its exits.
 
     The kernel is meant to abort such a thread itself when it resumes,
     and does after a ptrace stop on the kernels measured (6.18, 7.2);
@@ -788,7 +786,7 @@ def prepare_resume(skip=()):
     selected = gdb.selected_thread()
     for thread in inferior.threads():
         if (not thread.is_valid() or thread.is_running()
-                or thread.global_num in skip or thread.global_num in _active):
+                or thread.global_num in _active):
             continue
         try:
             pc = _pc_of(thread)
