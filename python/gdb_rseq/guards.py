@@ -74,6 +74,7 @@ import gdb
 from . import arch as archs
 from . import compat
 from . import log
+from . import predict
 from . import registry
 from . import safepass
 from . import stops
@@ -277,6 +278,9 @@ class _EntryGuard(gdb.Breakpoint):
         self.silent = True
         self.cs = cs
         self.scope_only = scope_only
+        # Kept for the command's thread, aborted in the section and
+        # coming back (_RearmGuard), until its pass begins here.
+        self.sticky = False
 
     def stop(self):
         thread = gdb.selected_thread()
@@ -285,13 +289,16 @@ class _EntryGuard(gdb.Breakpoint):
         free = self.scope_only and origin != "breakpoint" and _ran_here()
         if free and origin is None:
             # Another thread, running freely: this stop inside its
-            # section has it aborted, once; the guard goes, and it runs
-            # on under the kernel's protection.
-            guards.ran_freely(thread, self)
+            # section has it aborted; the guard goes, and it runs on
+            # under the kernel's protection.  While the command's thread
+            # needs the guard, it retries until that thread's pass.
+            if not self.sticky:
+                guards.ran_freely(thread, self)
             return False
         if origin == "guard" and self.scope_only:
             # Its exits may have gone with threads that ran past them.
             guards.rearm(self.cs)
+            self.sticky = False
         if origin == "breakpoint":
             # A new pass.  One of this thread's that is still there left
             # its section unseen (a jump, a call from GDB) and the
@@ -403,6 +410,25 @@ class _ExitGuard(gdb.Breakpoint):
         return False
 
 
+def _rearm_address(abort):
+    """Where the command's thread, aborted at ABORT, is first seen: the
+    abort handler, or the target of its jump where the handler has no
+    line information (librseq's __rseq_failure section).  A breakpoint
+    there would end GDB's line step at it, where one single-step past
+    the jump goes on in the function's code."""
+    try:
+        if gdb.find_pc_line(abort).line:
+            return abort
+        succ = predict.successors(gdb.selected_inferior().architecture(),
+                                  abort)
+    except (gdb.error, gdb.MemoryError):
+        return abort
+    if (succ.kind == predict.JUMP and succ.targets
+            and len(succ.targets) == 1 and not succ.dynamic):
+        return succ.targets[0]
+    return abort
+
+
 class _RearmGuard(gdb.Breakpoint):
     """At the abort handler of sections the command's guards cover:
     the command's thread got here from one of them, aborted.  Another
@@ -421,7 +447,9 @@ class _RearmGuard(gdb.Breakpoint):
                 or thread.global_num != guards.thread_num):
             return False
         for cs in self.sections:
-            guards.rearm(cs)
+            if guards.rearm(cs, sticky=True):
+                log.info("critical section %#x guarded again: thread %d "
+                         "was aborted in it", cs.start, thread.num)
         return False
 
 
@@ -581,7 +609,8 @@ class _Guards:
             guard = self.exits[addr] = _ExitGuard(addr, exits[addr])
             self.bps.append(guard)
         for addr in sorted(scope_only):
-            self.bps.append(_RearmGuard(addr, scope_only[addr]))
+            self.bps.append(_RearmGuard(_rearm_address(addr),
+                                        scope_only[addr]))
         if self.watch_inside:
             aborts = {}
             for cs in registry.sections():
@@ -765,15 +794,20 @@ class _Guards:
             self.pin.release()
             self.pin = None
 
-    def rearm(self, cs):
-        """CS's guards back, for a pass of the command's thread."""
+    def rearm(self, cs, sticky=False):
+        """CS's guards back, for a pass of the command's thread (STICKY:
+        its entry kept until then); whether its entry was off."""
         guard = self.entries.get(cs.start)
-        if guard is not None and guard.is_valid() and not guard.enabled:
+        was_off = guard is not None and guard.is_valid() and not guard.enabled
+        if was_off:
             guard.enabled = True
+        if guard is not None and sticky:
+            guard.sticky = True
         for addr in cs.exit_addresses():
             guard = self.exits.get(addr)
             if guard is not None and guard.is_valid() and not guard.enabled:
                 guard.enabled = True
+        return was_off
 
     def exit_in_use(self, address):
         """Whether an open pass may leave its section at ADDRESS."""
