@@ -461,28 +461,37 @@ def _command_scope():
     """(ranges, frames): the address ranges a line step may single-step
     through -- the functions of the frames on the stack (GDB steps over
     calls natively, steps back into callers, and runs to a callee's
-    first line before stopping), None when a frame has no debug
-    information, and then every section is guarded -- and those frames,
-    inlined calls left out."""
+    first line before stopping) -- and those frames, inlined calls left
+    out.  RANGES is None when the newest frame has no debug information
+    (GDB single-steps such a function to its return): then every
+    section is guarded.  An older frame without it is left out: GDB
+    runs back through such a caller rather than stepping it, and every
+    stack ends in a few of them (glibc's start of main or of a thread),
+    which would otherwise guard every section for every command."""
     ranges = []
     try:
         frame = gdb.newest_frame()
     except gdb.error:
         return None, ()
     frames = []
-    while frame is not None and len(ranges) < _SCOPE_FRAMES:
+    depth = 0
+    while frame is not None and depth < _SCOPE_FRAMES:
+        depth += 1
         if frame.type() != gdb.INLINE_FRAME:
             frames.append(frame)
         try:
             block = frame.block()
         except RuntimeError:
-            return None, tuple(frames)
-        # Up through inlined functions to the function GDB compiled.
-        while (block.superblock is not None
-               and not block.superblock.is_static
-               and not block.superblock.is_global):
-            block = block.superblock
-        ranges.append((block.start, block.end))
+            block = None
+            if depth == 1:
+                return None, tuple(frames)
+        if block is not None:
+            # Up through inlined functions to the function GDB compiled.
+            while (block.superblock is not None
+                   and not block.superblock.is_static
+                   and not block.superblock.is_global):
+                block = block.superblock
+            ranges.append((block.start, block.end))
         try:
             frame = frame.older()
         except gdb.error:
