@@ -233,6 +233,8 @@ def _on_resume(event):
         # Once: GDB also sends this event in the middle of a command,
         # when it marks a thread the program just created running.
         _prepared = True
+        if _unseen_breakpoint():
+            guards.sync()
         # Not for "run" starting the program (GDB has no thread for it
         # yet, and asserts if asked for its frame), nor for an inferior
         # call, which is no line step.  Before the restarts: GDB took
@@ -938,6 +940,7 @@ def before_command(line_step=False):
         return
     _prepared = True
     _resume_begins()
+    _unseen_breakpoint()
     guards.sync(recheck=True)
     # The step watchpoint exists once an instruction step loaded the
     # step engine.
@@ -1118,6 +1121,30 @@ def _dprintf_addresses():
     if not seen:
         _dprintfs = False
     return out
+
+
+# The last value of $bpnum looked at (_unseen_breakpoint).
+_bpnum_seen = None
+
+
+def _unseen_breakpoint():
+    """Whether the breakpoint GDB created last is one Python was not
+    told about: a dprintf that ran no post-hook (MI's -dprintf-insert,
+    a "dprintf" in a script of the user's that replaced gdb-rseq's
+    hookpost-dprintf), or a catchpoint.  GDB numbers every user
+    breakpoint in one series and leaves the last number in $bpnum,
+    read at each resume; a dprintf among them is then followed as
+    after the hook (the first look at "info breakpoints" finds what
+    else it was)."""
+    global _bpnum_seen
+    num = gdb.convenience_variable("bpnum")
+    if num is None or num == _bpnum_seen:
+        return False
+    _bpnum_seen = num
+    if _dprintfs or any(bp.number == int(num) for bp in gdb.breakpoints()):
+        return False
+    dprintf_created()
+    return True
 
 
 def dprintf_created():
