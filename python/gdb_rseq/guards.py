@@ -1138,10 +1138,10 @@ def _unseen_breakpoint():
     else it was)."""
     global _bpnum_seen
     num = gdb.convenience_variable("bpnum")
-    if num is None or num == _bpnum_seen:
+    if num is None or int(num) == _bpnum_seen:
         return False
-    _bpnum_seen = num
-    if _dprintfs or any(bp.number == int(num) for bp in gdb.breakpoints()):
+    _bpnum_seen = num = int(num)
+    if _dprintfs or any(bp.number == num for bp in gdb.breakpoints()):
         return False
     dprintf_created()
     return True
