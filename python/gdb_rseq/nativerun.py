@@ -106,11 +106,11 @@ class _StepWatchpoint(gdb.Breakpoint):
     Enabling a software watchpoint re-parses and re-evaluates it, which
     costs a third of a step, so it stays enabled from one stepping
     command to the next (a script stepping in a loop).  Whatever else
-    resumes the inferior disables it first: the hooks of continue, next
-    and the like, an inferior call, a native run.  A resume that runs no
-    hook (MI's -exec-continue, jump, signal) finds it not ``active``:
-    it then disables itself after that resume's first instruction, and
-    GDB resumes the rest normally.  It is deleted before GDB shows its
+    resumes the inferior disables it first: the hooks of continue, jump
+    and signal, GDB's resume event for any other command (guards.py), an
+    inferior call, a native run.  A resume that gets past all of these
+    finds it not ``active``: it then disables itself after that resume's
+    first instruction, and GDB resumes the rest normally.  It is deleted before GDB shows its
     prompt (``release``).  It is not thread-specific, so that the first
     instruction of any thread catches such a resume.
 

@@ -28,9 +28,10 @@ start from a ``Breakpoint.stop`` callback inside GDB's stepping loop.
 
 Also here: what a resume needs (``prepare_resume``): threads stopped
 inside sections go to their abort handlers, as the kernel should send
-them.  The hooks of ``continue``, ``jump``, ``signal`` and the line
-steps do it while every thread is stopped.  Resumes that run no hook
-(MI's ``-exec-continue``) end the passes of ``inside`` mode from
+them.  The hooks of ``continue``, ``jump`` and ``signal`` do it while
+every thread is stopped, and GDB's resume event for every other resume
+(``restart_resuming``: the line steps, MI's ``-exec-continue``).
+Resumes that run no hook end the passes of ``inside`` mode from
 ``gdb.events.cont``, listened to only while a pass is open: the
 instruction steps' own resumes would otherwise each pay for an event.
 """
@@ -803,7 +804,7 @@ def prepare_resume():
 
 
 def restart_resuming():
-    """prepare_resume for a resume that ran no hook (MI's
+    """prepare_resume for a resume that ran no hook (a line step, MI's
     -exec-continue), from inside it (gdb.events.cont): all-stop has
     marked every thread running, but none executes yet.  The PCs are
     written with ptrace (_abort_resuming), on a native target; elsewhere

@@ -4,19 +4,16 @@
 
    THREADS workers each add 1 ITERATIONS times; main adds 1 ten times in
    stepped_updates, where the test stops it while the workers run.  The
-   counters then hold exactly THREADS * ITERATIONS + 10.
-
-   Usage: resume-free [ITERATIONS [THREADS]]  */
+   counters then hold exactly THREADS * ITERATIONS + 10.  */
 
 #include <pthread.h>
 #include <stdio.h>
-#include <stdlib.h>
 #include "rseq-test.h"
 
-#define MAX_THREADS 8
+#define THREADS 3
+#define ITERATIONS 100000
 
 static struct rseq_test_counter counters[RSEQ_TEST_MAX_CPUS];
-static long iterations = 100000;
 static volatile int started;
 
 static void *
@@ -26,7 +23,7 @@ worker (void *arg)
 
   (void) arg;
   __atomic_add_fetch (&started, 1, __ATOMIC_SEQ_CST);
-  for (i = 0; i < iterations; i++)
+  for (i = 0; i < ITERATIONS; i++)
     percpu_addv_retry (counters, 1);
   return NULL;
 }
@@ -41,28 +38,22 @@ stepped_updates (void)
 }
 
 int
-main (int argc, char **argv)
+main (void)
 {
-  pthread_t tids[MAX_THREADS];
-  long nthreads = 3, i, total, expected;
+  pthread_t tids[THREADS];
+  long i, total, expected;
 
   rseq_test_alarm (600);
-  if (argc > 1)
-    iterations = atol (argv[1]);
-  if (argc > 2)
-    nthreads = atol (argv[2]);
-  if (nthreads < 1 || nthreads > MAX_THREADS)
-    nthreads = 3;
   rseq_test_require ();
-  for (i = 0; i < nthreads; i++)
+  for (i = 0; i < THREADS; i++)
     pthread_create (&tids[i], NULL, worker, NULL);
-  while (started < nthreads)
+  while (started < THREADS)
     continue;
   stepped_updates ();
-  for (i = 0; i < nthreads; i++)
+  for (i = 0; i < THREADS; i++)
     pthread_join (tids[i], NULL);
   total = (long) rseq_test_sum (counters);
-  expected = nthreads * iterations + 10;
+  expected = THREADS * ITERATIONS + 10L;
   printf ("total=%ld expected=%ld exact=%s\n", total, expected,
 	  total == expected ? "yes" : "no");
   return 0;
